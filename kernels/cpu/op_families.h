@@ -1,0 +1,36 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The op families. Each family .cpp defines its table and static_asserts the table's size against
+// the count below; registry.cpp lists every family and static_asserts the total, so a table left
+// out of the registry, or an op added without updating the counts (and docs/operators.md), fails
+// to compile.
+
+#include <cstddef>
+
+#include "kernels/cpu/op_def.h"
+
+namespace edgert::cpu {
+
+struct OpTable {
+  const OpDef* ops;
+  std::size_t count;
+};
+
+// Keep in step with the tables (static_assert in each family file).
+constexpr std::size_t kUnaryOpCount = 0;  // unary.cpp
+constexpr std::size_t kBinaryOpCount = 0;  // binary.cpp
+constexpr std::size_t kNnOpCount = 0;  // conv.cpp, pool.cpp, gemm.cpp, norm.cpp
+constexpr std::size_t kTensorOpCount = 0;  // shape_ops.cpp, gather_scatter.cpp
+constexpr std::size_t kReduceOpCount = 0;  // reduce.cpp, softmax.cpp
+constexpr std::size_t kMiscOpCount = 0;  // resize.cpp, quant.cpp
+constexpr std::size_t kOpCount = kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount +
+                                 kReduceOpCount + kMiscOpCount;
+
+OpTable unary_ops();
+OpTable binary_ops();
+OpTable nn_ops();
+OpTable tensor_ops();
+OpTable reduce_ops();
+OpTable misc_ops();
+
+}  // namespace edgert::cpu

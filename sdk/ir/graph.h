@@ -1,0 +1,89 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The graph IR the builder works on: values (typed, shaped, optionally constant) connected by
+// nodes. Values and nodes are owned by the Graph and addressed by stable pointers.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/op_def.h"
+
+namespace edgert::ir {
+
+struct Node;
+
+struct Value {
+  std::string name;
+  cpu::TensorInfo info;
+  Node* producer = nullptr;          ///< null for graph inputs and initializers
+  std::vector<Node*> consumers;
+  /// Set for initializers and folded constants.
+  bool is_constant = false;
+  Tensor data;
+  bool is_graph_input = false;
+  bool is_graph_output = false;
+};
+
+struct Node {
+  cpu::NodeInfo info;
+  std::string domain;  ///< "" for the default ONNX domain
+  /// Null entries stand for omitted optional inputs/outputs.
+  std::vector<Value*> inputs;
+  std::vector<Value*> outputs;
+  bool dead = false;  ///< removed; dropped by Graph::compact()
+};
+
+class Graph {
+ public:
+  Graph() = default;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  std::string name;
+  int opset = 17;        ///< default-domain opset the model imports
+  std::string producer;  ///< e.g. "pytorch 1.13.1"
+
+  /// The value called `name`, created if absent.
+  Value* get_or_add_value(const std::string& name);
+  /// Null if there is none.
+  Value* find_value(const std::string& name) const;
+  /// Adds a constant value (initializer). Fails if a value of that name already has a producer or
+  /// data.
+  Expected<Value*> add_constant(const std::string& name, Tensor data);
+  /// Appends a node; wires producers/consumers. An empty input or output name means "omitted".
+  Expected<Node*> add_node(cpu::NodeInfo info, std::string domain,
+                           const std::vector<std::string>& inputs,
+                           const std::vector<std::string>& outputs);
+
+  std::vector<Value*>& inputs() { return inputs_; }
+  const std::vector<Value*>& inputs() const { return inputs_; }
+  std::vector<Value*>& outputs() { return outputs_; }
+  const std::vector<Value*>& outputs() const { return outputs_; }
+  /// Nodes in topological order once topological_sort() has run.
+  const std::vector<Node*>& nodes() const { return order_; }
+
+  /// Orders nodes so that producers come first; error naming a node on a cycle or a value that is
+  /// read but never produced.
+  Status topological_sort();
+  /// Static shape/type inference for every node in order (unknown dims stay unknown).
+  Status infer_shapes();
+  /// Drops dead nodes and values nothing refers to.
+  void compact();
+  /// Marks a node dead and unhooks it from its inputs' consumer lists.
+  void remove_node(Node* n);
+  /// One line per input, constant summary, one line per node (ncnn .param-like).
+  std::string dump(bool with_constants = false) const;
+
+ private:
+  std::deque<Value> values_;
+  std::map<std::string, Value*> by_name_;
+  std::deque<Node> node_storage_;
+  std::vector<Node*> order_;
+  std::vector<Value*> inputs_;
+  std::vector<Value*> outputs_;
+};
+
+}  // namespace edgert::ir
