@@ -10,6 +10,7 @@ Random weights keep the export offline (no pretrained download); the numerics ex
 EdgeRT comparison are the same. Constant folding is off so that EdgeRT's own folding of the
 exported shape computations (Flatten/Reshape chains) gets exercised.
 """
+import fcntl
 import os
 import sys
 import time
@@ -73,9 +74,12 @@ def main():
             print(f"unknown model {n!r}; known: {', '.join(MODELS)}", file=sys.stderr)
             return 2
     os.makedirs(out_dir, exist_ok=True)
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    for n in names:
-        export(n, out_dir)
+    # Test cases run in parallel (ctest -j) may call this at once; serialize them on a lock so
+    # that each model is exported once and the others just find the files.
+    with open(os.path.join(out_dir, ".export.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for n in names:
+            export(n, out_dir)
     return 0
 
 

@@ -98,7 +98,9 @@ export async function runModel(ort, modelPath, data, dims) {
   });
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
   const results = await session.run(feeds);
-  return session.outputNames.map((n) => ({ name: n, data: results[n].data, dims: results[n].dims }));
+  return session.outputNames.map((n) => ({
+    name: n, data: results[n].data, dims: results[n].dims,
+  }));
 }
 
 async function main() {

