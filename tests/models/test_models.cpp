@@ -126,15 +126,15 @@ void check_ppocr(const std::string& which) {
 
 }  // namespace
 
-TEST_CASE("resnet18 (torchvision, random weights) matches torch", "[models]") {
+TEST_CASE("torchvision resnet18 (random weights) matches torch", "[models]") {
   check_torchvision("resnet18");
 }
 
-TEST_CASE("resnet50 (torchvision, random weights) matches torch", "[models]") {
+TEST_CASE("torchvision resnet50 (random weights) matches torch", "[models]") {
   check_torchvision("resnet50");
 }
 
-TEST_CASE("mobilenet_v2 (torchvision, random weights) matches torch", "[models]") {
+TEST_CASE("torchvision mobilenet_v2 (random weights) matches torch", "[models]") {
   check_torchvision("mobilenet_v2");
 }
 
