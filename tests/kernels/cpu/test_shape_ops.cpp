@@ -703,3 +703,33 @@ TEST_CASE("Range, EyeLike, Trilu, NonZero", "[cpu][tensor]") {
 }
 
 }  // namespace edgert::cpu
+
+namespace edgert::cpu {
+
+TEST_CASE("Transpose and Slice on a large tensor (parallel copy path)", "[cpu][tensor]") {
+  std::mt19937 rng(13);
+  const std::vector<std::int64_t> dims = {40, 70, 120};
+  Tensor x = rnd(DataType::kFloat32, Shape(dims), rng), out;
+  NodeInfo n = node("Transpose");
+  n.attrs.set("perm", std::vector<std::int64_t>{2, 0, 1});
+  REQUIRE(run1(n, {&x}, out).ok());
+  const std::vector<std::int64_t> od = {120, 40, 70};
+  bool ok = true;
+  for (std::int64_t i = 0; i < out.numel(); ++i) {
+    auto o = unravel(i, od);
+    ok = ok && out.data<float>()[i] == x.data<float>()[ravel({o[1], o[2], o[0]}, dims)];
+  }
+  CHECK(ok);
+  Tensor st = ints({-1, 1}), en = ints({-100000, 119}), ax = ints({0, 2}), sp = ints({-1, 2});
+  REQUIRE(run1(node("Slice", 13), {&x, &st, &en, &ax, &sp}, out).ok());
+  REQUIRE(out.shape() == Shape{40, 70, 59});
+  ok = true;
+  for (std::int64_t i = 0; i < out.numel(); ++i) {
+    auto o = unravel(i, {40, 70, 59});
+    ok =
+        ok && out.data<float>()[i] == x.data<float>()[ravel({39 - o[0], o[1], 1 + 2 * o[2]}, dims)];
+  }
+  CHECK(ok);
+}
+
+}  // namespace edgert::cpu
