@@ -20,7 +20,7 @@ struct OpTable {
 constexpr std::size_t kUnaryOpCount = 0;  // unary.cpp
 constexpr std::size_t kBinaryOpCount = 0;  // binary.cpp
 constexpr std::size_t kNnOpCount = 0;  // conv.cpp, pool.cpp, gemm.cpp, norm.cpp
-constexpr std::size_t kTensorOpCount = 0;  // shape_ops.cpp, gather_scatter.cpp
+constexpr std::size_t kTensorOpCount = 28;  // shape_ops, layout_ops, pad, gather_scatter.cpp
 constexpr std::size_t kReduceOpCount = 16;  // reduce.cpp, softmax.cpp (reduce_ops.h)
 constexpr std::size_t kMiscOpCount = 5;  // resize.cpp, quant.cpp (misc_ops.h)
 constexpr std::size_t kOpCount = kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount +
