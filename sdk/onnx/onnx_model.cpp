@@ -210,9 +210,19 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
   int opset = -1;
   for (const auto& op : model.opset_import())
     if (is_default_domain(op.domain())) opset = static_cast<int>(op.version());
-  if (opset < 0)
+  if (opset < 0) {
+    // Models of only other domains (ai.onnx.preview.training, ai.onnx.ml) are well-formed, just
+    // outside what EdgeRT runs.
+    std::string others;
+    for (const auto& op : model.opset_import())
+      others += (others.empty() ? "'" : ", '") + op.domain() + "'";
+    if (!others.empty())
+      return make_error(StatusCode::kUnsupported,
+                        "the model imports only the domains " + others +
+                            ", not the default ONNX domain");
     return make_error(StatusCode::kInvalidArgument,
                       "opset_import has no entry for the default ONNX domain");
+  }
   if (opset < kMinOpset || opset > kMaxOpset)
     return make_error(StatusCode::kUnsupported,
                       "opset " + std::to_string(opset) + " is not supported (supported: " +

@@ -71,8 +71,10 @@ bool is_contained_relative(const fs::path& p) {
   return true;
 }
 
-Status read_external(const ::onnx::TensorProto& proto, const std::string& base_dir,
-                     const std::string& what, Tensor& t) {
+// Checks the external file before allocating, so that a bogus dims field cannot make us allocate
+// (and zero) a huge buffer.
+Expected<Tensor> read_external(const ::onnx::TensorProto& proto, const std::string& base_dir,
+                               const std::string& what, DataType dtype, const Shape& shape) {
   std::string location;
   std::int64_t offset = 0;
   std::int64_t length = -1;
@@ -121,17 +123,18 @@ Status read_external(const ::onnx::TensorProto& proto, const std::string& base_d
   if (ec)
     return tensor_error(StatusCode::kIoError, what,
                         "cannot stat external data file '" + file.string() + "'");
-  auto need = static_cast<std::int64_t>(t.nbytes());
+  auto need = shape.numel() * static_cast<std::int64_t>(dtype_size(dtype));
   if (length >= 0 && length != need)
     return tensor_error(StatusCode::kInvalidArgument, what,
                         "external_data length " + std::to_string(length) + " bytes, expected " +
-                            std::to_string(need) + " for " + std::to_string(t.numel()) +
-                            " elements of " + dtype_name(t.dtype()));
+                            std::to_string(need) + " for " + std::to_string(shape.numel()) +
+                            " elements of " + dtype_name(dtype));
   if (offset > file_size || file_size - offset < need)
     return tensor_error(StatusCode::kInvalidArgument, what,
                         "external data file '" + file.string() + "' has " +
                             std::to_string(file_size) + " bytes, needs " + std::to_string(need) +
                             " at offset " + std::to_string(offset));
+  EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, shape));
   std::ifstream in(file, std::ios::binary);
   in.seekg(offset);
   in.read(static_cast<char*>(t.raw()), need);
@@ -139,7 +142,7 @@ Status read_external(const ::onnx::TensorProto& proto, const std::string& base_d
     return tensor_error(StatusCode::kIoError, what,
                         "reading " + std::to_string(need) + " bytes from '" + file.string() +
                             "' failed");
-  return Status();
+  return t;
 }
 
 }  // namespace
@@ -186,40 +189,42 @@ Expected<Tensor> convert_tensor(const ::onnx::TensorProto& proto, const std::str
     numel *= d;
     dims.push_back(d);
   }
-  EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, Shape(dims)));
+  Shape shape(dims);
   auto count_error = [&](std::int64_t got, const std::string& field) {
     return tensor_error(StatusCode::kInvalidArgument, what,
                         "expected " + std::to_string(numel) + " elements (dims " +
                             dims_string(proto) + ", " + dtype_name(dtype) + "), got " +
                             std::to_string(got) + " in " + field);
   };
+  if (proto.data_location() == ::onnx::TensorProto::EXTERNAL)
+    return read_external(proto, base_dir, what, dtype, shape);
 
-  if (proto.data_location() == ::onnx::TensorProto::EXTERNAL) {
-    EDGERT_RETURN_IF_ERROR(read_external(proto, base_dir, what, t));
-    return t;
-  }
+  // Sizes are checked before allocating (see read_external).
   if (proto.has_raw_data()) {
     const std::string& raw = proto.raw_data();
     std::size_t esize = dtype_size(dtype);
-    if (raw.size() != t.nbytes())
+    if (raw.size() != static_cast<std::size_t>(numel) * esize)
       return count_error(static_cast<std::int64_t>(raw.size() / esize),
                          "raw_data (" + std::to_string(raw.size()) + " bytes)");
+    EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, shape));
     if (!raw.empty()) std::memcpy(t.raw(), raw.data(), raw.size());
     return t;
   }
-  switch (dtype) {
-    case DataType::kFloat32:
-      if (proto.float_data_size() != numel) return count_error(proto.float_data_size(), "float_data");
-      copy_typed(proto.float_data(), t);
-      break;
-    case DataType::kInt64:
-      if (proto.int64_data_size() != numel) return count_error(proto.int64_data_size(), "int64_data");
-      copy_typed(proto.int64_data(), t);
-      break;
-    default:  // int32, int8, uint8, bool and float16 (as bits) all live in int32_data
-      if (proto.int32_data_size() != numel) return count_error(proto.int32_data_size(), "int32_data");
-      copy_typed(proto.int32_data(), t);
-      break;
+  if (dtype == DataType::kFloat32) {
+    if (proto.float_data_size() != numel) return count_error(proto.float_data_size(), "float_data");
+  } else if (dtype == DataType::kInt64) {
+    if (proto.int64_data_size() != numel) return count_error(proto.int64_data_size(), "int64_data");
+  } else if (proto.int32_data_size() != numel) {
+    // int32, int8, uint8, bool and float16 (as bits) all live in int32_data.
+    return count_error(proto.int32_data_size(), "int32_data");
+  }
+  EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, shape));
+  if (dtype == DataType::kFloat32) {
+    copy_typed(proto.float_data(), t);
+  } else if (dtype == DataType::kInt64) {
+    copy_typed(proto.int64_data(), t);
+  } else {
+    copy_typed(proto.int32_data(), t);
   }
   return t;
 }

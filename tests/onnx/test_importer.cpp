@@ -200,6 +200,19 @@ TEST_CASE("wrong-sized initializers are rejected with counts", "[onnx]") {
     require_error(import(m, "no_data"), StatusCode::kInvalidArgument,
                   {"initializer 'hollow'", "expected 5 elements", "got 0"});
   }
+  SECTION("huge dims with little data fail before allocating") {
+    auto m = make_model();
+    auto* t = add_initializer(m.mutable_graph(), "huge", TensorProto::FLOAT, {1 << 30, 1 << 9});
+    t->set_raw_data(std::string(4, '\0'));
+    add_output(m.mutable_graph(), "huge");
+    require_error(import(m, "huge_dims"), StatusCode::kInvalidArgument,
+                  {"initializer 'huge'", "expected 549755813888 elements", "got 1"});
+    auto m2 = make_model();
+    add_initializer(m2.mutable_graph(), "absurd", TensorProto::FLOAT, {1LL << 40, 1LL << 40});
+    add_output(m2.mutable_graph(), "absurd");
+    require_error(import(m2, "absurd_dims"), StatusCode::kInvalidArgument,
+                  {"initializer 'absurd'", "too large"});
+  }
   SECTION("negative dim") {
     auto m = make_model();
     add_initializer(m.mutable_graph(), "neg", TensorProto::FLOAT, {-1});
@@ -420,6 +433,10 @@ TEST_CASE("opsets outside 7..18 are unsupported", "[onnx]") {
   add_initializer(none.mutable_graph(), "c", TensorProto::FLOAT, {1})->add_float_data(1.f);
   add_output(none.mutable_graph(), "c");
   require_error(import(none, "no_opset"), StatusCode::kInvalidArgument, {"opset_import"});
+  auto ml_only = make_model(3, "ai.onnx.ml");
+  add_initializer(ml_only.mutable_graph(), "c", TensorProto::FLOAT, {1})->add_float_data(1.f);
+  add_output(ml_only.mutable_graph(), "c");
+  require_error(import(ml_only, "ml_only"), StatusCode::kUnsupported, {"'ai.onnx.ml'"});
 }
 
 TEST_CASE("graph inputs: declared shapes, symbolic dims and overrides", "[onnx]") {
