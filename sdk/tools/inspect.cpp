@@ -49,22 +49,29 @@ Status parse_shape_arg(const std::string& s, std::string& name, Shape& shape) {
   return Status();
 }
 
-void setup(CLI::App& sub) {
-  InspectArgs& a = args();
+}  // namespace
+}  // namespace edgert::tools
+
+CLI::App* setup_inspect_command(CLI::App& app) {
+  using edgert::tools::args;
+  CLI::App& sub = *app.add_subcommand("inspect", "Import an ONNX model and print its graph");
+  auto& a = args();
   sub.add_option("model", a.model, "ONNX model file")->required();
   sub.add_flag("--no-fold", a.no_fold, "Do not fold constant subgraphs");
   sub.add_flag("--constants", a.constants, "List every constant");
   sub.add_option("--shapes", a.shapes, "Input shape overrides: name:1x3x224x224 (repeatable)");
+  return &sub;
 }
 
-int run() {
-  const InspectArgs& a = args();
+int run_inspect_command() {
+  using namespace edgert;  // NOLINT(google-build-using-namespace): function-local
+  const auto& a = tools::args();
   onnx::ImportOptions opts;
   opts.fold_constants = !a.no_fold;
   for (const auto& s : a.shapes) {
     std::string name;
     Shape shape;
-    Status st = parse_shape_arg(s, name, shape);
+    Status st = tools::parse_shape_arg(s, name, shape);
     if (!st.ok()) {
       std::fprintf(stderr, "edgert inspect: %s\n", st.to_string().c_str());
       return 2;
@@ -79,11 +86,3 @@ int run() {
   std::printf("%s", (*g)->dump(a.constants).c_str());
   return 0;
 }
-
-}  // namespace
-
-Command inspect_command() {
-  return Command{"inspect", "Import an ONNX model and print its graph", setup, run};
-}
-
-}  // namespace edgert::tools

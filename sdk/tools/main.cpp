@@ -6,19 +6,15 @@
 
 int main(int argc, char** argv) {
   using edgert::tools::Command;
-  const std::vector<Command> commands = {
-      edgert::tools::inspect_command(),
+  const Command commands[] = {
+      {setup_inspect_command, run_inspect_command},
   };
   CLI::App app{"EdgeRT host tool"};
   app.require_subcommand(1);
   std::vector<CLI::App*> subs;
-  for (const Command& c : commands) {
-    CLI::App* sub = app.add_subcommand(c.name, c.description);
-    c.setup(*sub);
-    subs.push_back(sub);
-  }
+  for (const Command& c : commands) subs.push_back(c.setup(app));
   CLI11_PARSE(app, argc, argv);
-  for (std::size_t i = 0; i < commands.size(); ++i)
+  for (std::size_t i = 0; i < subs.size(); ++i)
     if (subs[i]->parsed()) return commands[i].run();
   return 1;
 }
