@@ -1,0 +1,20 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Subcommands of the `edgert` tool. Each lives in its own file as a pair of functions:
+//   CLI::App* setup_xxx_command(CLI::App& app);  // adds the subcommand and its options
+//   int run_xxx_command();                        // runs it after parsing; the exit code
+// Adding one = a new file, its two declarations here and one line in the table in main.cpp.
+
+#include <CLI/CLI.hpp>
+
+namespace edgert::tools {
+
+struct Command {
+  CLI::App* (*setup)(CLI::App& app);
+  int (*run)();
+};
+
+}  // namespace edgert::tools
+
+CLI::App* setup_inspect_command(CLI::App& app);
+int run_inspect_command();
