@@ -17,14 +17,14 @@ struct OpTable {
 };
 
 // Keep in step with the tables (static_assert in each family file).
-constexpr std::size_t kUnaryOpCount = 0;  // unary.cpp
+constexpr std::size_t kUnaryOpCount = 0;   // unary.cpp
 constexpr std::size_t kBinaryOpCount = 0;  // binary.cpp
-constexpr std::size_t kNnOpCount = 0;  // conv.cpp, pool.cpp, gemm.cpp, norm.cpp
+constexpr std::size_t kNnOpCount = 0;      // conv.cpp, pool.cpp, gemm.cpp, norm.cpp
 constexpr std::size_t kTensorOpCount = 0;  // shape_ops.cpp, gather_scatter.cpp
 constexpr std::size_t kReduceOpCount = 0;  // reduce.cpp, softmax.cpp
-constexpr std::size_t kMiscOpCount = 0;  // resize.cpp, quant.cpp
-constexpr std::size_t kOpCount = kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount +
-                                 kReduceOpCount + kMiscOpCount;
+constexpr std::size_t kMiscOpCount = 0;    // resize.cpp, quant.cpp
+constexpr std::size_t kOpCount =
+    kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount + kReduceOpCount + kMiscOpCount;
 
 OpTable unary_ops();
 OpTable binary_ops();
