@@ -77,6 +77,7 @@ TEST_CASE("Logger: many threads log at once, no message lost or torn", "[core][l
   ScopedLogger scope(&capture);
 
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([t] {
       for (int i = 0; i < kPerThread; ++i) EDGERT_LOG(kWarning, "thread " << t << " message " << i);
@@ -110,6 +111,7 @@ TEST_CASE("Logger: swapping loggers while threads log loses nothing", "[core][lo
     for (bool use_a = false; !stop.load(); use_a = !use_a) set_logger(use_a ? &a : &b);
   });
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([] {
       for (int i = 0; i < kPerThread; ++i) EDGERT_LOG(kInfo, "m" << i);
