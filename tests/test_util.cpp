@@ -21,12 +21,22 @@ Tensor random_tensor(DataType t, const Shape& shape, std::mt19937& rng, double l
   for (std::int64_t i = 0; i < x.numel(); ++i) {
     switch (t) {
       case DataType::kFloat32: x.data<float>()[i] = static_cast<float>(real(rng)); break;
-      case DataType::kFloat16: x.data<std::uint16_t>()[i] = float_to_half(static_cast<float>(real(rng))); break;
-      case DataType::kInt8: x.data<std::int8_t>()[i] = static_cast<std::int8_t>(integer(rng)); break;
-      case DataType::kUInt8: x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(integer(rng)); break;
-      case DataType::kInt32: x.data<std::int32_t>()[i] = static_cast<std::int32_t>(integer(rng)); break;
+      case DataType::kFloat16:
+        x.data<std::uint16_t>()[i] = float_to_half(static_cast<float>(real(rng)));
+        break;
+      case DataType::kInt8:
+        x.data<std::int8_t>()[i] = static_cast<std::int8_t>(integer(rng));
+        break;
+      case DataType::kUInt8:
+        x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(integer(rng));
+        break;
+      case DataType::kInt32:
+        x.data<std::int32_t>()[i] = static_cast<std::int32_t>(integer(rng));
+        break;
       case DataType::kInt64: x.data<std::int64_t>()[i] = integer(rng); break;
-      case DataType::kBool: x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(rng() & 1u); break;
+      case DataType::kBool:
+        x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(rng() & 1u);
+        break;
       case DataType::kUndefined: break;
     }
   }

@@ -25,8 +25,8 @@ bool cuda_device_available();
 
 }  // namespace edgert::test
 
-#define EDGERT_SKIP(why)                   \
-  do {                                     \
-    ::edgert::test::report_skip(why);      \
-    return;                                \
+#define EDGERT_SKIP(why)              \
+  do {                                \
+    ::edgert::test::report_skip(why); \
+    return;                           \
   } while (0)

@@ -17,9 +17,9 @@ namespace edgert::cpu {
 
 /// What a kernel needs to know about the node it runs.
 struct NodeInfo {
-  std::string op_type;  ///< ONNX op type, e.g. "Conv"
-  std::string name;     ///< node name (may be empty in ONNX; the importer fills a unique one)
-  int opset = 17;       ///< opset of the default domain the model imports
+  std::string op_type;      ///< ONNX op type, e.g. "Conv"
+  std::string name;         ///< node name (may be empty in ONNX; the importer fills a unique one)
+  int opset = 17;           ///< opset of the default domain the model imports
   std::int64_t index = -1;  ///< position in the graph, for error messages
   AttrMap attrs;
 
@@ -62,9 +62,9 @@ using ComputeFn = Status (*)(ComputeContext&);
 
 struct OpDef {
   const char* op_type;
-  int min_opset;       ///< oldest opset whose semantics the implementation follows
-  int min_inputs;      ///< required inputs
-  int max_inputs;      ///< accepted inputs (optional ones included)
+  int min_opset;   ///< oldest opset whose semantics the implementation follows
+  int min_inputs;  ///< required inputs
+  int max_inputs;  ///< accepted inputs (optional ones included)
   InferFn infer;
   ComputeFn compute;
   /// One line for docs/operators.md: types and restrictions ("float32; 2-D only").

@@ -16,8 +16,8 @@ Status unsupported_dtype(const NodeInfo& node, std::size_t input, DataType t) {
 
 Expected<std::int64_t> normalize_axis(const NodeInfo& node, std::int64_t axis, std::int64_t rank) {
   if (axis < -rank || axis >= rank)
-    return invalid(node, "axis " + std::to_string(axis) + " out of range for rank " +
-                             std::to_string(rank));
+    return invalid(
+        node, "axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -39,11 +39,12 @@ Expected<Shape> broadcast_shapes(const NodeInfo& node, const std::vector<Shape>&
         unknown = true;
       } else if (v != 1) {
         if (r != 1 && r != v)
-          return invalid(node, "shapes cannot be broadcast: " + [&] {
-            std::string m;
-            for (const auto& x : shapes) m += x.to_string() + " ";
-            return m;
-          }());
+          return invalid(
+              node, "shapes cannot be broadcast: " + [&] {
+                std::string m;
+                for (const auto& x : shapes) m += x.to_string() + " ";
+                return m;
+              }());
         r = v;
       }
     }
@@ -55,7 +56,8 @@ Expected<Shape> broadcast_shapes(const NodeInfo& node, const std::vector<Shape>&
 Expected<std::vector<std::int64_t>> tensor_to_int64s(const NodeInfo& node, const Tensor& t,
                                                      const char* what) {
   if (t.dtype() != DataType::kInt64 && t.dtype() != DataType::kInt32)
-    return invalid(node, std::string(what) + " must be int64 or int32, got " + dtype_name(t.dtype()));
+    return invalid(node,
+                   std::string(what) + " must be int64 or int32, got " + dtype_name(t.dtype()));
   if (t.shape().rank() > 1)
     return invalid(node, std::string(what) + " must be 1-D, got shape " + t.shape().to_string());
   std::vector<std::int64_t> v(static_cast<std::size_t>(t.numel()));

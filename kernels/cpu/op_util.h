@@ -67,17 +67,37 @@ inline void set_output(InferContext& ctx, std::size_t i, DataType t, Shape s) {
 
 /// Dispatches a generic lambda over a runtime DataType: `EDGERT_DISPATCH(t, T, { body using T })`
 /// for float/int types (fp16 is not dispatched here: reference kernels compute fp16 via float).
-#define EDGERT_DISPATCH_NUMERIC(dtype, T, ...)                     \
-  [&]() -> ::edgert::Status {                                      \
-    switch (dtype) {                                               \
-      case ::edgert::DataType::kFloat32: { using T = float; __VA_ARGS__ } break; \
-      case ::edgert::DataType::kInt32: { using T = std::int32_t; __VA_ARGS__ } break; \
-      case ::edgert::DataType::kInt64: { using T = std::int64_t; __VA_ARGS__ } break; \
-      case ::edgert::DataType::kInt8: { using T = std::int8_t; __VA_ARGS__ } break; \
-      case ::edgert::DataType::kUInt8: { using T = std::uint8_t; __VA_ARGS__ } break; \
-      case ::edgert::DataType::kBool: { using T = std::uint8_t; __VA_ARGS__ } break; \
-      default: return ::edgert::Status(::edgert::StatusCode::kUnsupported, \
-                   std::string("type ") + ::edgert::dtype_name(dtype) + " not handled"); \
-    }                                                              \
-    return ::edgert::Status();                                     \
+#define EDGERT_DISPATCH_NUMERIC(dtype, T, ...)                                    \
+  [&]() -> ::edgert::Status {                                                     \
+    switch (dtype) {                                                              \
+      case ::edgert::DataType::kFloat32: {                                        \
+        using T = float;                                                          \
+        __VA_ARGS__                                                               \
+      } break;                                                                    \
+      case ::edgert::DataType::kInt32: {                                          \
+        using T = std::int32_t;                                                   \
+        __VA_ARGS__                                                               \
+      } break;                                                                    \
+      case ::edgert::DataType::kInt64: {                                          \
+        using T = std::int64_t;                                                   \
+        __VA_ARGS__                                                               \
+      } break;                                                                    \
+      case ::edgert::DataType::kInt8: {                                           \
+        using T = std::int8_t;                                                    \
+        __VA_ARGS__                                                               \
+      } break;                                                                    \
+      case ::edgert::DataType::kUInt8: {                                          \
+        using T = std::uint8_t;                                                   \
+        __VA_ARGS__                                                               \
+      } break;                                                                    \
+      case ::edgert::DataType::kBool: {                                           \
+        using T = std::uint8_t;                                                   \
+        __VA_ARGS__                                                               \
+      } break;                                                                    \
+      default:                                                                    \
+        return ::edgert::Status(                                                  \
+            ::edgert::StatusCode::kUnsupported,                                   \
+            std::string("type ") + ::edgert::dtype_name(dtype) + " not handled"); \
+    }                                                                             \
+    return ::edgert::Status();                                                    \
   }()

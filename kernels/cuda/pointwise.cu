@@ -19,8 +19,8 @@ __device__ __forceinline__ float apply(float v, float alpha) {
 }
 
 template <PointwiseOp kOp>
-__global__ void pointwise_kernel(const float* __restrict__ x, float* __restrict__ y,
-                                 std::int64_t n, float alpha) {
+__global__ void pointwise_kernel(const float* __restrict__ x, float* __restrict__ y, std::int64_t n,
+                                 float alpha) {
   std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += stride)

@@ -7,14 +7,15 @@
 namespace edgert {
 
 const char* attr_kind_name(const AttrValue& v) noexcept {
-  static const char* const kNames[] = {"int", "float", "string", "tensor", "ints", "floats", "strings"};
+  static const char* const kNames[] = {"int",  "float",  "string", "tensor",
+                                       "ints", "floats", "strings"};
   return kNames[v.index()];
 }
 
 namespace {
 Status wrong_kind(const std::string& name, const AttrValue& v, const char* want) {
-  return make_error(StatusCode::kInvalidArgument, "attribute '" + name + "' is " +
-                                                      attr_kind_name(v) + ", expected " + want);
+  return make_error(StatusCode::kInvalidArgument,
+                    "attribute '" + name + "' is " + attr_kind_name(v) + ", expected " + want);
 }
 }  // namespace
 
@@ -43,7 +44,7 @@ Expected<std::string> AttrMap::get_string(const std::string& name, const std::st
 }
 
 Expected<std::vector<std::int64_t>> AttrMap::get_ints(const std::string& name,
-                                                       std::vector<std::int64_t> def) const {
+                                                      std::vector<std::int64_t> def) const {
   auto it = attrs_.find(name);
   if (it == attrs_.end()) return def;
   if (auto* v = std::get_if<std::vector<std::int64_t>>(&it->second)) return *v;

@@ -33,7 +33,7 @@ class AttrMap {
   Expected<float> get_float(const std::string& name, float def) const;
   Expected<std::string> get_string(const std::string& name, const std::string& def) const;
   Expected<std::vector<std::int64_t>> get_ints(const std::string& name,
-                                                std::vector<std::int64_t> def = {}) const;
+                                               std::vector<std::int64_t> def = {}) const;
   Expected<std::vector<float>> get_floats(const std::string& name,
                                           std::vector<float> def = {}) const;
   Expected<std::vector<std::string>> get_strings(const std::string& name,

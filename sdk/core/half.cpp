@@ -40,7 +40,7 @@ std::uint16_t float_to_half(float f) noexcept {
     return static_cast<std::uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
   }
   if (abs >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // overflow -> Inf
-  if (abs < 0x38800000u) {  // subnormal or zero in half
+  if (abs < 0x38800000u) {                                           // subnormal or zero in half
     if (abs < 0x33000000u) return static_cast<std::uint16_t>(sign);  // rounds to zero
     std::uint32_t e = abs >> 23;
     std::uint32_t m = (abs & 0x7fffffu) | 0x800000u;

@@ -18,7 +18,7 @@ struct Node;
 struct Value {
   std::string name;
   cpu::TensorInfo info;
-  Node* producer = nullptr;          ///< null for graph inputs and initializers
+  Node* producer = nullptr;  ///< null for graph inputs and initializers
   std::vector<Node*> consumers;
   /// Set for initializers and folded constants.
   bool is_constant = false;

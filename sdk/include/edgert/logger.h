@@ -43,9 +43,9 @@ void log_message(Severity severity, const std::string& message) noexcept;
 }  // namespace edgert
 
 /// EDGERT_LOG(kInfo, "fused " << a << " with " << b);
-#define EDGERT_LOG(severity, stream_expr)                                  \
-  do {                                                                     \
-    std::ostringstream edgert_log_os_;                                     \
-    edgert_log_os_ << stream_expr;                                         \
+#define EDGERT_LOG(severity, stream_expr)                                              \
+  do {                                                                                 \
+    std::ostringstream edgert_log_os_;                                                 \
+    edgert_log_os_ << stream_expr;                                                     \
     ::edgert::detail::log_message(::edgert::Severity::severity, edgert_log_os_.str()); \
   } while (0)

@@ -60,7 +60,7 @@ inline Status make_error(StatusCode code, std::string message) {
 template <typename T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Expected(T value) : data_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Expected(Status status) : data_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const noexcept { return data_.index() == 0; }
@@ -87,9 +87,9 @@ class [[nodiscard]] Expected {
 #define EDGERT_CONCAT_(a, b) EDGERT_CONCAT_IMPL_(a, b)
 
 /// Returns the Status from the enclosing function if `expr` failed.
-#define EDGERT_RETURN_IF_ERROR(expr)               \
-  do {                                             \
-    ::edgert::Status edgert_status_ = (expr);      \
+#define EDGERT_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::edgert::Status edgert_status_ = (expr);        \
     if (!edgert_status_.ok()) return edgert_status_; \
   } while (0)
 
