@@ -87,9 +87,9 @@ Expected<DataType> dtype_from_descr(const std::string& descr, const std::string&
   if (descr == "<f4") return DataType::kFloat32;
   if (descr == "<i8") return DataType::kInt64;
   if (descr == "|u1" || descr == "<u1" || descr == ">u1") return DataType::kUInt8;
-  return make_error(StatusCode::kUnsupported,
-                    label + ": dtype '" + descr +
-                        "' not supported (float32 '<f4', int64 '<i8', uint8 '|u1')");
+  return make_error(
+      StatusCode::kUnsupported,
+      label + ": dtype '" + descr + "' not supported (float32 '<f4', int64 '<i8', uint8 '|u1')");
 }
 
 const char* descr_of(DataType t) {
@@ -180,8 +180,8 @@ Status write_npy(const std::string& path, const Tensor& t) {
                       path + ": cannot write dtype " + dtype_name(t.dtype()) + " as .npy");
   }
   if (!t.shape().is_static())
-    return make_error(StatusCode::kInvalidArgument, path + ": shape " + t.shape().to_string() +
-                                                        " is not static");
+    return make_error(StatusCode::kInvalidArgument,
+                      path + ": shape " + t.shape().to_string() + " is not static");
   if (!host_is_little_endian())
     return make_error(StatusCode::kUnsupported, path + ": big-endian hosts are not supported");
   std::ostringstream dict;
@@ -199,7 +199,14 @@ Status write_npy(const std::string& path, const Tensor& t) {
 
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error(StatusCode::kIoError, path + ": cannot open for writing");
-  const char pre[10] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  const char pre[10] = {'\x93',
+                        'N',
+                        'U',
+                        'M',
+                        'P',
+                        'Y',
+                        1,
+                        0,
                         static_cast<char>(header.size() & 0xff),
                         static_cast<char>(header.size() >> 8)};
   out.write(pre, sizeof(pre));

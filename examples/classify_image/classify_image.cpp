@@ -7,7 +7,6 @@
 // The default model is PP-OCR's text direction classifier (is a cropped line of text upright or
 // turned by 180 degrees?), fetched by tests/models/setup_ppocr.sh; see README.md.
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,11 +15,13 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <string>
-#include <vector>
 
 #include "edgert/status.h"
 #include "edgert/tensor.h"
@@ -54,8 +55,8 @@ Expected<Tensor> preprocess_ppocr(const cv::Mat& bgr, int height, int width) {
   const int resized_w = std::min(width, static_cast<int>(std::ceil(height * ratio)));
   cv::Mat resized;
   cv::resize(bgr, resized, cv::Size(resized_w, height));  // bilinear, as cv2.resize
-  EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DataType::kFloat32, Shape{1, 3, height,
-                                                                                 width}));
+  EDGERT_ASSIGN_OR_RETURN(Tensor t,
+                          Tensor::allocate(DataType::kFloat32, Shape{1, 3, height, width}));
   float* out = t.data<float>();
   for (int y = 0; y < height; ++y) {
     const auto* row = resized.ptr<cv::Vec3b>(y);
@@ -77,12 +78,12 @@ Expected<Tensor> preprocess_imagenet(const cv::Mat& bgr, int height, int width) 
   cv::resize(bgr, resized,
              cv::Size(std::max(width, static_cast<int>(std::lround(bgr.cols * scale))),
                       std::max(height, static_cast<int>(std::lround(bgr.rows * scale)))));
-  const cv::Mat crop = resized(cv::Rect((resized.cols - width) / 2, (resized.rows - height) / 2,
-                                        width, height));
+  const cv::Mat crop =
+      resized(cv::Rect((resized.cols - width) / 2, (resized.rows - height) / 2, width, height));
   const float mean[3] = {0.485f, 0.456f, 0.406f};
   const float stdev[3] = {0.229f, 0.224f, 0.225f};
-  EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DataType::kFloat32, Shape{1, 3, height,
-                                                                                 width}));
+  EDGERT_ASSIGN_OR_RETURN(Tensor t,
+                          Tensor::allocate(DataType::kFloat32, Shape{1, 3, height, width}));
   float* out = t.data<float>();
   for (int y = 0; y < height; ++y) {
     const auto* row = crop.ptr<cv::Vec3b>(y);
@@ -145,7 +146,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--labels", labels_path,
                  "class names, one per line (default model: 0 and 180 degrees)");
-  app.add_option("--preprocess", preprocess, "ppocr: keep aspect, pad width, BGR, [-1,1]; "
+  app.add_option("--preprocess", preprocess,
+                 "ppocr: keep aspect, pad width, BGR, [-1,1]; "
                  "imagenet: resize+centre crop, RGB, mean/std")
       ->check(CLI::IsMember({"ppocr", "imagenet"}))
       ->capture_default_str();

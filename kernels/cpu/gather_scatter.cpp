@@ -49,16 +49,11 @@ Expected<Reduction> parse_reduction(const NodeInfo& node) {
 template <typename T>
 T reduce_value(T a, T b, Reduction r) {
   switch (r) {
-    case Reduction::kAdd:
-      return static_cast<T>(a + b);
-    case Reduction::kMul:
-      return static_cast<T>(a * b);
-    case Reduction::kMax:
-      return std::max(a, b);
-    case Reduction::kMin:
-      return std::min(a, b);
-    case Reduction::kNone:
-      break;
+    case Reduction::kAdd: return static_cast<T>(a + b);
+    case Reduction::kMul: return static_cast<T>(a * b);
+    case Reduction::kMax: return std::max(a, b);
+    case Reduction::kMin: return std::min(a, b);
+    case Reduction::kNone: break;
   }
   return b;
 }
@@ -79,21 +74,11 @@ void apply_elem(std::uint8_t* dst, const std::uint8_t* src, DataType t, Reductio
     std::memcpy(dst, &a, sizeof(T));
   };
   switch (t) {
-    case DataType::kFloat32:
-      apply(float{});
-      break;
-    case DataType::kInt32:
-      apply(std::int32_t{});
-      break;
-    case DataType::kInt64:
-      apply(std::int64_t{});
-      break;
-    case DataType::kInt8:
-      apply(std::int8_t{});
-      break;
-    case DataType::kUInt8:
-      apply(std::uint8_t{});
-      break;
+    case DataType::kFloat32: apply(float{}); break;
+    case DataType::kInt32: apply(std::int32_t{}); break;
+    case DataType::kInt64: apply(std::int64_t{}); break;
+    case DataType::kInt8: apply(std::int8_t{}); break;
+    case DataType::kUInt8: apply(std::uint8_t{}); break;
     case DataType::kFloat16: {
       std::uint16_t a, b;
       std::memcpy(&a, dst, 2);
@@ -102,8 +87,7 @@ void apply_elem(std::uint8_t* dst, const std::uint8_t* src, DataType t, Reductio
       std::memcpy(dst, &a, 2);
       break;
     }
-    default:
-      break;  // rejected in infer
+    default: break;  // rejected in infer
   }
 }
 

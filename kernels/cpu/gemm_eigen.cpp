@@ -1,8 +1,9 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 #include "kernels/cpu/gemm_eigen.h"
 
-#include <Eigen/Core>
 #include <algorithm>
+
+#include <Eigen/Core>
 
 #ifdef _OPENMP
 #include <omp.h>

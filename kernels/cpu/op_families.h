@@ -17,14 +17,14 @@ struct OpTable {
 };
 
 // Keep in step with the tables (static_assert in each family file).
-constexpr std::size_t kUnaryOpCount = 45;  // unary.cpp, activation.cpp, cast.cpp
+constexpr std::size_t kUnaryOpCount = 45;   // unary.cpp, activation.cpp, cast.cpp
 constexpr std::size_t kBinaryOpCount = 21;  // binary.cpp, compare.cpp
-constexpr std::size_t kNnOpCount = 15;  // nn_table.cpp: conv.cpp, pool.cpp, gemm.cpp, norm.cpp
+constexpr std::size_t kNnOpCount = 15;      // nn_table.cpp: conv.cpp, pool.cpp, gemm.cpp, norm.cpp
 constexpr std::size_t kTensorOpCount = 28;  // shape_ops, layout_ops, pad, gather_scatter.cpp
 constexpr std::size_t kReduceOpCount = 16;  // reduce.cpp, softmax.cpp (reduce_ops.h)
-constexpr std::size_t kMiscOpCount = 5;  // resize.cpp, quant.cpp (misc_ops.h)
-constexpr std::size_t kOpCount = kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount +
-                                 kReduceOpCount + kMiscOpCount;
+constexpr std::size_t kMiscOpCount = 5;     // resize.cpp, quant.cpp (misc_ops.h)
+constexpr std::size_t kOpCount =
+    kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount + kReduceOpCount + kMiscOpCount;
 
 OpTable unary_ops();
 OpTable binary_ops();

@@ -85,10 +85,8 @@ std::int64_t source_index(PadMode mode, std::int64_t o, std::int64_t begin, std:
   std::int64_t i = o - begin;
   if (i >= 0 && i < dim) return i;
   switch (mode) {
-    case PadMode::kConstant:
-      return -1;
-    case PadMode::kEdge:
-      return i < 0 ? 0 : dim - 1;
+    case PadMode::kConstant: return -1;
+    case PadMode::kEdge: return i < 0 ? 0 : dim - 1;
     case PadMode::kReflect: {
       if (dim == 1) return 0;
       const std::int64_t period = 2 * (dim - 1);
@@ -149,9 +147,7 @@ Status compute_pad(ComputeContext& ctx) {
     if (ctx.node.opset < 11) {
       const float v = p.attr_value;
       switch (in.dtype()) {
-        case DataType::kFloat32:
-          std::memcpy(fill, &v, 4);
-          break;
+        case DataType::kFloat32: std::memcpy(fill, &v, 4); break;
         case DataType::kFloat16: {
           std::uint16_t h = float_to_half(v);
           std::memcpy(fill, &h, 2);

@@ -190,17 +190,14 @@ Status compute_pool(ComputeContext& ctx, PoolKind kind) {
         ctx.outputs.size() > 1 && ctx.outputs[1] ? ctx.outputs[1]->data<std::int64_t>() : nullptr;
     const bool col_major = a.storage_order == 1;
     switch (x.dtype()) {
-      case DataType::kFloat32:
-        max_pool_planes<float>(g, planes, x, y, idx, col_major);
-        return {};
+      case DataType::kFloat32: max_pool_planes<float>(g, planes, x, y, idx, col_major); return {};
       case DataType::kInt8:
         max_pool_planes<std::int8_t>(g, planes, x, y, idx, col_major);
         return {};
       case DataType::kUInt8:
         max_pool_planes<std::uint8_t>(g, planes, x, y, idx, col_major);
         return {};
-      default:
-        return unsupported_dtype(ctx.node, 0, x.dtype());
+      default: return unsupported_dtype(ctx.node, 0, x.dtype());
     }
   }
   const float* xp = x.data<float>();
@@ -279,17 +276,10 @@ Status compute_global_max_pool(ComputeContext& ctx) {
   const Tensor& x = *ctx.inputs[0];
   Tensor& y = *ctx.outputs[0];
   switch (x.dtype()) {
-    case DataType::kFloat32:
-      global_max_planes<float>(x, y);
-      return {};
-    case DataType::kInt8:
-      global_max_planes<std::int8_t>(x, y);
-      return {};
-    case DataType::kUInt8:
-      global_max_planes<std::uint8_t>(x, y);
-      return {};
-    default:
-      return unsupported_dtype(ctx.node, 0, x.dtype());
+    case DataType::kFloat32: global_max_planes<float>(x, y); return {};
+    case DataType::kInt8: global_max_planes<std::int8_t>(x, y); return {};
+    case DataType::kUInt8: global_max_planes<std::uint8_t>(x, y); return {};
+    default: return unsupported_dtype(ctx.node, 0, x.dtype());
   }
 }
 

@@ -164,12 +164,8 @@ Status compute_dequantize(ComputeContext& ctx) {
     case DataType::kUInt8:
       run(x.data<std::uint8_t>(), zp ? zp->data<std::uint8_t>() : nullptr);
       break;
-    case DataType::kInt8:
-      run(x.data<std::int8_t>(), zp ? zp->data<std::int8_t>() : nullptr);
-      break;
-    default:
-      run(x.data<std::int32_t>(), static_cast<const std::int32_t*>(nullptr));
-      break;
+    case DataType::kInt8: run(x.data<std::int8_t>(), zp ? zp->data<std::int8_t>() : nullptr); break;
+    default: run(x.data<std::int32_t>(), static_cast<const std::int32_t*>(nullptr)); break;
   }
   store_as(out.data(), *ctx.outputs[0]);
   return Status();

@@ -267,8 +267,7 @@ void run_reduce(ReduceKind kind, const A* in, std::vector<A>& acc, const std::ve
     case ReduceKind::kLogSum:
       for (auto& a : acc) a = static_cast<A>(std::log(a));
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

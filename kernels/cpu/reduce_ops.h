@@ -31,29 +31,18 @@ const A* load_as(const Tensor& t, std::vector<A>& buf) {
     for (std::int64_t i = 0; i < n; ++i) buf[i] = static_cast<A>(src[i]);
   };
   switch (t.dtype()) {
-    case DataType::kFloat32:
-      fill(t.data<float>());
-      break;
+    case DataType::kFloat32: fill(t.data<float>()); break;
     case DataType::kFloat16: {
       const auto* src = t.data<std::uint16_t>();
       for (std::int64_t i = 0; i < n; ++i) buf[i] = static_cast<A>(half_to_float(src[i]));
       break;
     }
-    case DataType::kInt8:
-      fill(t.data<std::int8_t>());
-      break;
+    case DataType::kInt8: fill(t.data<std::int8_t>()); break;
     case DataType::kUInt8:
-    case DataType::kBool:
-      fill(t.data<std::uint8_t>());
-      break;
-    case DataType::kInt32:
-      fill(t.data<std::int32_t>());
-      break;
-    case DataType::kInt64:
-      fill(t.data<std::int64_t>());
-      break;
-    default:
-      break;
+    case DataType::kBool: fill(t.data<std::uint8_t>()); break;
+    case DataType::kInt32: fill(t.data<std::int32_t>()); break;
+    case DataType::kInt64: fill(t.data<std::int64_t>()); break;
+    default: break;
   }
   return buf.data();
 }
@@ -67,29 +56,18 @@ void store_as(const A* src, Tensor& t) {
     for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<D>(src[i]);
   };
   switch (t.dtype()) {
-    case DataType::kFloat32:
-      put(t.data<float>());
-      break;
+    case DataType::kFloat32: put(t.data<float>()); break;
     case DataType::kFloat16: {
       auto* dst = t.data<std::uint16_t>();
       for (std::int64_t i = 0; i < n; ++i) dst[i] = float_to_half(static_cast<float>(src[i]));
       break;
     }
-    case DataType::kInt8:
-      put(t.data<std::int8_t>());
-      break;
+    case DataType::kInt8: put(t.data<std::int8_t>()); break;
     case DataType::kUInt8:
-    case DataType::kBool:
-      put(t.data<std::uint8_t>());
-      break;
-    case DataType::kInt32:
-      put(t.data<std::int32_t>());
-      break;
-    case DataType::kInt64:
-      put(t.data<std::int64_t>());
-      break;
-    default:
-      break;
+    case DataType::kBool: put(t.data<std::uint8_t>()); break;
+    case DataType::kInt32: put(t.data<std::int32_t>()); break;
+    case DataType::kInt64: put(t.data<std::int64_t>()); break;
+    default: break;
   }
 }
 

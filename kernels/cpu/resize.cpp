@@ -221,17 +221,13 @@ struct Tap {
 double to_source(const ResizeParams& p, double x, double scale, std::int64_t in_len,
                  std::int64_t out_len, double roi_start, double roi_end) {
   switch (p.coord) {
-    case Coord::kHalfPixel:
-      return (x + 0.5) / scale - 0.5;
-    case Coord::kPytorchHalfPixel:
-      return out_len > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+    case Coord::kHalfPixel: return (x + 0.5) / scale - 0.5;
+    case Coord::kPytorchHalfPixel: return out_len > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
     case Coord::kAlignCorners:
       return out_len == 1 ? 0.0
                           : x * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
-    case Coord::kAsymmetric:
-      return x / scale;
-    case Coord::kTfHalfPixelForNn:
-      return (x + 0.5) / scale;
+    case Coord::kAsymmetric: return x / scale;
+    case Coord::kTfHalfPixelForNn: return (x + 0.5) / scale;
     case Coord::kTfCropAndResize:
       return out_len > 1 ? roi_start * static_cast<double>(in_len - 1) +
                                x * (roi_end - roi_start) * static_cast<double>(in_len - 1) /
@@ -248,10 +244,8 @@ std::int64_t round_nearest(Nearest m, double x) {
       return static_cast<std::int64_t>(x - f == 0.5 ? f : std::round(x));
     case Nearest::kRoundPreferCeil:
       return static_cast<std::int64_t>(x - f == 0.5 ? f + 1 : std::round(x));
-    case Nearest::kFloor:
-      return static_cast<std::int64_t>(f);
-    case Nearest::kCeil:
-      return static_cast<std::int64_t>(std::ceil(x));
+    case Nearest::kFloor: return static_cast<std::int64_t>(f);
+    case Nearest::kCeil: return static_cast<std::int64_t>(std::ceil(x));
   }
   return 0;
 }

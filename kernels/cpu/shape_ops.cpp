@@ -76,10 +76,8 @@ std::int64_t onnx_value_one_bits(DataType t) {
       std::memcpy(&b, &f, 4);
       return b;
     }
-    case DataType::kFloat16:
-      return float_to_half(1.0f);
-    default:
-      return 1;
+    case DataType::kFloat16: return float_to_half(1.0f);
+    default: return 1;
   }
 }
 

@@ -26,18 +26,10 @@ void copy_row_any(std::uint8_t* dst, const std::uint8_t* src, std::int64_t n, st
     return;
   }
   switch (es) {
-    case 1:
-      copy_row<1>(dst, src, n, stride);
-      break;
-    case 2:
-      copy_row<2>(dst, src, n, stride);
-      break;
-    case 4:
-      copy_row<4>(dst, src, n, stride);
-      break;
-    case 8:
-      copy_row<8>(dst, src, n, stride);
-      break;
+    case 1: copy_row<1>(dst, src, n, stride); break;
+    case 2: copy_row<2>(dst, src, n, stride); break;
+    case 4: copy_row<4>(dst, src, n, stride); break;
+    case 8: copy_row<8>(dst, src, n, stride); break;
     default:
       for (std::int64_t i = 0; i < n; ++i) std::memcpy(dst + i * ses, src + i * stride * ses, es);
   }
@@ -126,10 +118,8 @@ bool is_supported_dtype(DataType t) {
     case DataType::kUInt8:
     case DataType::kInt32:
     case DataType::kInt64:
-    case DataType::kBool:
-      return true;
-    default:
-      return false;
+    case DataType::kBool: return true;
+    default: return false;
   }
 }
 
@@ -151,22 +141,14 @@ Status check_index_dtype(const InferContext& ctx, std::size_t i, const char* wha
 
 DataType onnx_dtype(std::int64_t code) {
   switch (code) {
-    case 1:
-      return DataType::kFloat32;
-    case 2:
-      return DataType::kUInt8;
-    case 3:
-      return DataType::kInt8;
-    case 6:
-      return DataType::kInt32;
-    case 7:
-      return DataType::kInt64;
-    case 9:
-      return DataType::kBool;
-    case 10:
-      return DataType::kFloat16;
-    default:
-      return DataType::kUndefined;
+    case 1: return DataType::kFloat32;
+    case 2: return DataType::kUInt8;
+    case 3: return DataType::kInt8;
+    case 6: return DataType::kInt32;
+    case 7: return DataType::kInt64;
+    case 9: return DataType::kBool;
+    case 10: return DataType::kFloat16;
+    default: return DataType::kUndefined;
   }
 }
 

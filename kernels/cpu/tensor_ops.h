@@ -23,21 +23,11 @@ void strided_copy(void* dst, const void* src, std::vector<std::int64_t> out_dims
 /// Copies one element of `elem_size` bytes.
 inline void copy_elem(void* dst, const void* src, std::size_t elem_size) {
   switch (elem_size) {
-    case 1:
-      *static_cast<std::uint8_t*>(dst) = *static_cast<const std::uint8_t*>(src);
-      break;
-    case 2:
-      std::memcpy(dst, src, 2);
-      break;
-    case 4:
-      std::memcpy(dst, src, 4);
-      break;
-    case 8:
-      std::memcpy(dst, src, 8);
-      break;
-    default:
-      std::memcpy(dst, src, elem_size);
-      break;
+    case 1: *static_cast<std::uint8_t*>(dst) = *static_cast<const std::uint8_t*>(src); break;
+    case 2: std::memcpy(dst, src, 2); break;
+    case 4: std::memcpy(dst, src, 4); break;
+    case 8: std::memcpy(dst, src, 8); break;
+    default: std::memcpy(dst, src, elem_size); break;
   }
 }
 

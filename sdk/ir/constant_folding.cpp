@@ -13,9 +13,9 @@ namespace {
 
 // Ops whose output differs from run to run: folding them would freeze one sample.
 bool is_nondeterministic(const std::string& op) {
-  static const std::unordered_set<std::string> kOps = {
-      "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
-      "Bernoulli"};
+  static const std::unordered_set<std::string> kOps = {"RandomNormal",  "RandomNormalLike",
+                                                       "RandomUniform", "RandomUniformLike",
+                                                       "Multinomial",   "Bernoulli"};
   return kOps.count(op) != 0;
 }
 

@@ -73,9 +73,8 @@ Value* Graph::find_value(const std::string& name) const {
 Expected<Value*> Graph::add_constant(const std::string& name, Tensor data) {
   Value* v = get_or_add_value(name);
   if (v->producer)
-    return make_error(StatusCode::kInvalidArgument,
-                      "constant '" + name + "' is also produced by " +
-                          v->producer->info.describe());
+    return make_error(StatusCode::kInvalidArgument, "constant '" + name + "' is also produced by " +
+                                                        v->producer->info.describe());
   if (v->is_constant)
     return make_error(StatusCode::kInvalidArgument, "constant '" + name + "' defined twice");
   v->is_constant = true;
@@ -91,12 +90,11 @@ Expected<Node*> Graph::add_node(cpu::NodeInfo info, std::string domain,
   std::set<std::string> seen;
   for (const auto& o : outputs) {
     if (o.empty()) continue;
-    if (!seen.insert(o).second)
-      return cpu::invalid(info, "output '" + o + "' listed twice");
+    if (!seen.insert(o).second) return cpu::invalid(info, "output '" + o + "' listed twice");
     if (const Value* v = find_value(o)) {
       if (v->producer)
-        return cpu::invalid(info, "output '" + o + "' is already produced by " +
-                                      v->producer->info.describe());
+        return cpu::invalid(
+            info, "output '" + o + "' is already produced by " + v->producer->info.describe());
       if (v->is_constant)
         return cpu::invalid(info, "output '" + o + "' is also an initializer/constant");
       if (v->is_graph_input) return cpu::invalid(info, "output '" + o + "' is also a graph input");
@@ -208,8 +206,8 @@ Status Graph::infer_shapes() {
     if (n->dead) continue;
     const cpu::OpDef* def = cpu::find_op(n->info.op_type);
     if (!def)
-      return cpu::unsupported(n->info, "op type '" + n->info.op_type +
-                                           "' is not supported (no CPU implementation)");
+      return cpu::unsupported(
+          n->info, "op type '" + n->info.op_type + "' is not supported (no CPU implementation)");
     std::size_t n_in = n->inputs.size();
     while (n_in > 0 && n->inputs[n_in - 1] == nullptr) --n_in;
     if (static_cast<int>(n_in) < def->min_inputs || static_cast<int>(n_in) > def->max_inputs)
@@ -239,8 +237,8 @@ void Graph::compact() {
   // are only unlisted, and their data released.
   for (auto it = by_name_.begin(); it != by_name_.end();) {
     Value* v = it->second;
-    bool used = (v->producer && !v->producer->dead) || !v->consumers.empty() ||
-                v->is_graph_input || v->is_graph_output;
+    bool used = (v->producer && !v->producer->dead) || !v->consumers.empty() || v->is_graph_input ||
+                v->is_graph_output;
     if (used) {
       ++it;
     } else {

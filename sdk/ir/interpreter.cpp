@@ -31,7 +31,8 @@ Expected<RunResult> run_graph(const Graph& graph, const std::map<std::string, Te
   for (const auto& [name, t] : inputs) {
     const Value* v = graph.find_value(name);
     if (!v || !v->is_graph_input)
-      return make_error(StatusCode::kInvalidArgument, "'" + name + "' is not an input of the graph");
+      return make_error(StatusCode::kInvalidArgument,
+                        "'" + name + "' is not an input of the graph");
   }
   for (const Value* v : graph.inputs()) {
     auto it = inputs.find(v->name);
@@ -39,13 +40,13 @@ Expected<RunResult> run_graph(const Graph& graph, const std::map<std::string, Te
       return make_error(StatusCode::kInvalidArgument, "graph input '" + v->name + "' not given");
     const Tensor& t = it->second;
     if (v->info.dtype != DataType::kUndefined && t.dtype() != v->info.dtype)
-      return make_error(StatusCode::kInvalidArgument,
-                        "graph input '" + v->name + "' expects " + dtype_name(v->info.dtype) +
-                            ", got " + dtype_name(t.dtype()));
+      return make_error(StatusCode::kInvalidArgument, "graph input '" + v->name + "' expects " +
+                                                          dtype_name(v->info.dtype) + ", got " +
+                                                          dtype_name(t.dtype()));
     if (!shape_compatible(v->info.shape, t.shape()))
       return make_error(StatusCode::kInvalidArgument,
-                        "graph input '" + v->name + "' expects shape " +
-                            v->info.shape.to_string() + ", got " + t.shape().to_string());
+                        "graph input '" + v->name + "' expects shape " + v->info.shape.to_string() +
+                            ", got " + t.shape().to_string());
     env[v] = t;
   }
 
@@ -66,8 +67,8 @@ Expected<RunResult> run_graph(const Graph& graph, const std::map<std::string, Te
       }
       auto it = env.find(v);
       if (it == env.end())
-        return make_error(StatusCode::kInternal, n->info.describe() + ": input '" + v->name +
-                                                     "' has not been computed");
+        return make_error(StatusCode::kInternal,
+                          n->info.describe() + ": input '" + v->name + "' has not been computed");
       ins.push_back(&it->second);
     }
     EDGERT_RETURN_IF_ERROR(cpu::run_node(n->info, ins, outs, n->outputs.size()));

@@ -39,19 +39,13 @@ Status convert_attributes(const ::onnx::NodeProto& proto, const std::string& bas
     const std::string& name = a.name();
     if (name.empty()) return cpu::invalid(node, "an attribute has no name");
     if (!a.ref_attr_name().empty())
-      return cpu::unsupported(node, "attribute '" + name +
-                                        "' refers to a function attribute (ref_attr_name)");
+      return cpu::unsupported(
+          node, "attribute '" + name + "' refers to a function attribute (ref_attr_name)");
     int type = attr_type(a);
     switch (type) {
-      case Attr::INT:
-        node.attrs.set(name, static_cast<std::int64_t>(a.i()));
-        break;
-      case Attr::FLOAT:
-        node.attrs.set(name, a.f());
-        break;
-      case Attr::STRING:
-        node.attrs.set(name, a.s());
-        break;
+      case Attr::INT: node.attrs.set(name, static_cast<std::int64_t>(a.i())); break;
+      case Attr::FLOAT: node.attrs.set(name, a.f()); break;
+      case Attr::STRING: node.attrs.set(name, a.s()); break;
       case Attr::INTS:
         node.attrs.set(name, std::vector<std::int64_t>(a.ints().begin(), a.ints().end()));
         break;
@@ -68,8 +62,8 @@ Status convert_attributes(const ::onnx::NodeProto& proto, const std::string& bas
         break;
       }
       default:
-        return cpu::unsupported(node, "attribute '" + name + "' of type " + attr_type_name(type) +
-                                          " is not supported");
+        return cpu::unsupported(
+            node, "attribute '" + name + "' of type " + attr_type_name(type) + " is not supported");
     }
   }
   return Status();

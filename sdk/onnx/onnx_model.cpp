@@ -1,14 +1,14 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // ModelProto -> ir::Graph, and the file-level entry points of the importer.
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <climits>
 #include <filesystem>
 #include <fstream>
 #include <new>
 #include <set>
-
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "ir/constant_folding.h"
 #include "kernels/cpu/op_util.h"
@@ -32,11 +32,9 @@ bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx
 Expected<std::string> read_file(const std::string& path, const char* what) {
   std::error_code ec;
   auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st))
-    return make_error(StatusCode::kNotFound, path + ": no such file");
+  if (ec || !fs::exists(st)) return make_error(StatusCode::kNotFound, path + ": no such file");
   if (fs::is_directory(st))
-    return make_error(StatusCode::kInvalidArgument,
-                      path + ": is a directory, expected " + what);
+    return make_error(StatusCode::kInvalidArgument, path + ": is a directory, expected " + what);
   if (!fs::is_regular_file(st))
     return make_error(StatusCode::kInvalidArgument, path + ": not a regular file");
   auto size = fs::file_size(path, ec);
@@ -96,9 +94,9 @@ Expected<cpu::TensorInfo> convert_value_info(const ::onnx::ValueInfoProto& vi,
   if (tt.elem_type() != 0) {
     info.dtype = convert_dtype(tt.elem_type());
     if (info.dtype == DataType::kUndefined)
-      return make_error(StatusCode::kUnsupported,
-                        what + ": element type " + onnx_dtype_name(tt.elem_type()) +
-                            " is not supported");
+      return make_error(
+          StatusCode::kUnsupported,
+          what + ": element type " + onnx_dtype_name(tt.elem_type()) + " is not supported");
   }
   if (tt.has_shape()) {
     std::vector<std::int64_t> dims;
@@ -135,8 +133,8 @@ Status add_constant_node(ir::Graph& g, const ::onnx::NodeProto& np, const cpu::N
     t = *tv;
   } else if (a.has("value_float") || a.has("value_int")) {
     bool is_float = a.has("value_float");
-    EDGERT_ASSIGN_OR_RETURN(t, Tensor::allocate(is_float ? DataType::kFloat32 : DataType::kInt64,
-                                                Shape{}));
+    EDGERT_ASSIGN_OR_RETURN(
+        t, Tensor::allocate(is_float ? DataType::kFloat32 : DataType::kInt64, Shape{}));
     if (is_float) {
       EDGERT_ASSIGN_OR_RETURN(t.data<float>()[0], a.get_float("value_float", 0.f));
     } else {
@@ -154,8 +152,8 @@ Status add_constant_node(ir::Graph& g, const ::onnx::NodeProto& np, const cpu::N
     std::copy(v.begin(), v.end(), t.data<std::int64_t>());
   } else {
     std::string have = a.size() ? a.to_string() : "none";
-    return cpu::unsupported(info, "Constant without a supported value attribute (has: " + have +
-                                      ")");
+    return cpu::unsupported(info,
+                            "Constant without a supported value attribute (has: " + have + ")");
   }
   auto added = g.add_constant(np.output(0), std::move(t));
   if (!added) return added.status().with_context(info.describe());
@@ -181,8 +179,8 @@ Status add_nodes(ir::Graph& g, const ::onnx::GraphProto& gp, const std::string& 
     }
     if (info.op_type.empty()) return cpu::invalid(info, "node has no op_type");
     if (!is_default_domain(np.domain()))
-      return cpu::unsupported(info, "domain '" + np.domain() +
-                                        "' is not supported (only the default ONNX domain is)");
+      return cpu::unsupported(
+          info, "domain '" + np.domain() + "' is not supported (only the default ONNX domain is)");
     EDGERT_RETURN_IF_ERROR(convert_attributes(np, base_dir, info));
     if (info.op_type == "Constant") {
       EDGERT_RETURN_IF_ERROR(add_constant_node(g, np, info));
@@ -203,10 +201,10 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
   if (model.ir_version() <= 0)
     return make_error(StatusCode::kParseError, "not a valid ONNX model: ir_version is missing");
   if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion)
-    return make_error(StatusCode::kUnsupported,
-                      "ir_version " + std::to_string(model.ir_version()) +
-                          " is not supported (" + std::to_string(kMinIrVersion) + ".." +
-                          std::to_string(kMaxIrVersion) + ")");
+    return make_error(StatusCode::kUnsupported, "ir_version " + std::to_string(model.ir_version()) +
+                                                    " is not supported (" +
+                                                    std::to_string(kMinIrVersion) + ".." +
+                                                    std::to_string(kMaxIrVersion) + ")");
   int opset = -1;
   for (const auto& op : model.opset_import())
     if (is_default_domain(op.domain())) opset = static_cast<int>(op.version());
@@ -217,9 +215,8 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
     for (const auto& op : model.opset_import())
       others += (others.empty() ? "'" : ", '") + op.domain() + "'";
     if (!others.empty())
-      return make_error(StatusCode::kUnsupported,
-                        "the model imports only the domains " + others +
-                            ", not the default ONNX domain");
+      return make_error(StatusCode::kUnsupported, "the model imports only the domains " + others +
+                                                      ", not the default ONNX domain");
     return make_error(StatusCode::kInvalidArgument,
                       "opset_import has no entry for the default ONNX domain");
   }
@@ -238,9 +235,9 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
   if (gp.output_size() == 0)
     return make_error(StatusCode::kInvalidArgument, "graph '" + gp.name() + "' has no outputs");
   if (gp.sparse_initializer_size() > 0)
-    return make_error(StatusCode::kUnsupported,
-                      "sparse initializer '" + gp.sparse_initializer(0).values().name() +
-                          "' is not supported");
+    return make_error(
+        StatusCode::kUnsupported,
+        "sparse initializer '" + gp.sparse_initializer(0).values().name() + "' is not supported");
 
   std::set<std::string> initializers;
   for (int i = 0; i < gp.initializer_size(); ++i) {
@@ -259,7 +256,8 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
   for (const auto& vi : gp.input()) {
     // Before IR 4 initializers had to be listed as inputs too; they are constants here.
     if (initializers.count(vi.name())) continue;
-    if (vi.name().empty()) return make_error(StatusCode::kInvalidArgument, "a graph input has no name");
+    if (vi.name().empty())
+      return make_error(StatusCode::kInvalidArgument, "a graph input has no name");
     ir::Value* v = g.get_or_add_value(vi.name());
     if (v->is_graph_input)
       return make_error(StatusCode::kInvalidArgument,
@@ -277,9 +275,9 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
     if (overridden.count(name)) continue;
     std::string have;
     for (const ir::Value* v : g.inputs()) have += (have.empty() ? "" : ", ") + v->name;
-    return make_error(StatusCode::kInvalidArgument,
-                      "shape override for '" + name + "': no graph input of that name (inputs: " +
-                          have + ")");
+    return make_error(
+        StatusCode::kInvalidArgument,
+        "shape override for '" + name + "': no graph input of that name (inputs: " + have + ")");
   }
 
   EDGERT_RETURN_IF_ERROR(add_nodes(g, gp, base_dir));
@@ -293,7 +291,8 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
     if (info) v->info = std::move(info).value();
   }
   for (const auto& vi : gp.output()) {
-    if (vi.name().empty()) return make_error(StatusCode::kInvalidArgument, "a graph output has no name");
+    if (vi.name().empty())
+      return make_error(StatusCode::kInvalidArgument, "a graph output has no name");
     ir::Value* v = g.get_or_add_value(vi.name());
     if (v->is_graph_output)
       return make_error(StatusCode::kInvalidArgument,
@@ -321,7 +320,8 @@ Expected<std::unique_ptr<ir::Graph>> import_model_from_memory(const void* data, 
                                                               const std::string& label,
                                                               const ImportOptions& options) {
   if (size == 0 || data == nullptr)
-    return make_error(StatusCode::kParseError, label + ": empty input (0 bytes), not an ONNX model");
+    return make_error(StatusCode::kParseError,
+                      label + ": empty input (0 bytes), not an ONNX model");
   ::onnx::ModelProto model;
   EDGERT_RETURN_IF_ERROR(parse_message(data, size, model, label, "ONNX model"));
   try {

@@ -58,8 +58,7 @@ void copy_typed(const Src& src, Tensor& t) {
       for (std::int64_t i = 0; i < n; ++i)
         t.data<std::int64_t>()[i] = static_cast<std::int64_t>(src[i]);
       break;
-    case DataType::kUndefined:
-      break;
+    case DataType::kUndefined: break;
   }
 }
 
@@ -96,17 +95,16 @@ Expected<Tensor> read_external(const ::onnx::TensorProto& proto, const std::stri
     return tensor_error(StatusCode::kInvalidArgument, what,
                         "data_location is EXTERNAL but external_data has no 'location'");
   if (base_dir.empty())
-    return tensor_error(StatusCode::kInvalidArgument, what,
-                        "external data '" + location +
-                            "' cannot be resolved for a model loaded from memory");
+    return tensor_error(
+        StatusCode::kInvalidArgument, what,
+        "external data '" + location + "' cannot be resolved for a model loaded from memory");
   if (offset < 0 || length < -1)
-    return tensor_error(StatusCode::kInvalidArgument, what,
-                        "negative external_data offset/length");
+    return tensor_error(StatusCode::kInvalidArgument, what, "negative external_data offset/length");
   fs::path rel(location);
   if (!is_contained_relative(rel))
-    return tensor_error(StatusCode::kInvalidArgument, what,
-                        "external data location '" + location +
-                            "' escapes the model directory (absolute or '..')");
+    return tensor_error(
+        StatusCode::kInvalidArgument, what,
+        "external data location '" + location + "' escapes the model directory (absolute or '..')");
   std::error_code ec;
   fs::path base = fs::weakly_canonical(fs::path(base_dir), ec);
   fs::path file = fs::weakly_canonical(fs::path(base_dir) / rel, ec);
@@ -139,9 +137,9 @@ Expected<Tensor> read_external(const ::onnx::TensorProto& proto, const std::stri
   in.seekg(offset);
   in.read(static_cast<char*>(t.raw()), need);
   if (!in)
-    return tensor_error(StatusCode::kIoError, what,
-                        "reading " + std::to_string(need) + " bytes from '" + file.string() +
-                            "' failed");
+    return tensor_error(
+        StatusCode::kIoError, what,
+        "reading " + std::to_string(need) + " bytes from '" + file.string() + "' failed");
   return t;
 }
 

@@ -18,3 +18,5 @@ struct Command {
 
 CLI::App* setup_inspect_command(CLI::App& app);
 int run_inspect_command();
+CLI::App* setup_devices_command(CLI::App& app);
+int run_devices_command();

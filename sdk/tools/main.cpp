@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   using edgert::tools::Command;
   const Command commands[] = {
       {setup_inspect_command, run_inspect_command},
+      {setup_devices_command, run_devices_command},
   };
   CLI::App app{"EdgeRT host tool"};
   app.require_subcommand(1);

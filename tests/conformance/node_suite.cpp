@@ -22,9 +22,9 @@ constexpr double kRtol = 1e-3;
 constexpr double kAtol = 1e-7;
 
 CaseResult outcome_of(const std::string& name, const Status& s) {
-  CaseResult r{name, s.code() == StatusCode::kUnsupported ? CaseOutcome::kUnsupported
-                                                          : CaseOutcome::kFailed,
-               s.to_string()};
+  CaseResult r{
+      name, s.code() == StatusCode::kUnsupported ? CaseOutcome::kUnsupported : CaseOutcome::kFailed,
+      s.to_string()};
   return r;
 }
 

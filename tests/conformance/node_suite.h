@@ -16,7 +16,8 @@ struct CaseResult {
   std::string detail;  ///< why it failed / is unsupported
 };
 
-/// The suite's root (EDGERT_ONNX_TESTDATA or /usr/share/libonnx-testdata/data/node); empty if absent.
+/// The suite's root (EDGERT_ONNX_TESTDATA or /usr/share/libonnx-testdata/data/node); empty if
+/// absent.
 std::string node_suite_dir();
 
 /// Runs one test directory (model.onnx + test_data_set_*/).

@@ -2,11 +2,11 @@
 // The ONNX backend node test suite: every test whose ops, types and attributes are in the support
 // matrix must pass; the rest must be reported unsupported (never a crash or a wrong answer).
 
-#include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+
+#include <catch2/catch.hpp>
 
 #include "conformance/node_suite.h"
 #include "test_util.h"

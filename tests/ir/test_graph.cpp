@@ -131,8 +131,8 @@ TEST_CASE("topological_sort reports an input nobody produces", "[ir]") {
   add_output(g, "y");
   Status st = g.topological_sort();
   REQUIRE_FALSE(st.ok());
-  CHECK_THAT(st.message(), Catch::Contains("'adder'") && Catch::Contains("#7") &&
-                               Catch::Contains("'ghost'"));
+  CHECK_THAT(st.message(),
+             Catch::Contains("'adder'") && Catch::Contains("#7") && Catch::Contains("'ghost'"));
 
   Graph h;
   add_input(h, "x", Shape{2});
@@ -188,8 +188,8 @@ TEST_CASE("dump prints a header and one line per node", "[ir]") {
   CHECK_THAT(d, Catch::Contains("nodes: 1"));
   CHECK_THAT(d, Catch::Contains("Conv") && Catch::Contains("conv1") &&
                     Catch::Contains("in: x[1,3,224,224] W(const) _") &&
-                    Catch::Contains("out: y[1,64,?,?]") &&
-                    Catch::Contains("kernel_shape=[7,7]") && Catch::Contains("strides=[2,2]"));
+                    Catch::Contains("out: y[1,64,?,?]") && Catch::Contains("kernel_shape=[7,7]") &&
+                    Catch::Contains("strides=[2,2]"));
   CHECK_THAT(d, Catch::Contains("W float32[64,3,7,7]"));  // with_constants
 }
 

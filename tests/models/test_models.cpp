@@ -7,7 +7,6 @@
 
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +14,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "ir/interpreter.h"
 #include "npy.h"
@@ -96,9 +97,8 @@ void check_model(const std::string& model, const std::string& prefix,
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const Tensor& ours = result->outputs[i];
     INFO("output #" << i << " '" << (*graph)->outputs()[i]->name << "': ours "
-                    << ours.shape().to_string() << " " << dtype_name(ours.dtype())
-                    << ", reference " << expected[i].shape().to_string() << " "
-                    << dtype_name(expected[i].dtype()));
+                    << ours.shape().to_string() << " " << dtype_name(ours.dtype()) << ", reference "
+                    << expected[i].shape().to_string() << " " << dtype_name(expected[i].dtype()));
     REQUIRE(ours.dtype() == expected[i].dtype());
     REQUIRE(ours.shape() == expected[i].shape());
     const double err = rel_l2(ours, expected[i]);
@@ -110,8 +110,8 @@ void check_model(const std::string& model, const std::string& prefix,
 void check_torchvision(const std::string& name) {
   const std::string prefix = kModelsDir + "/" + name;
   ensure_generated({prefix + ".onnx", prefix + "_input.npy", prefix + "_output.npy"},
-                   "/usr/bin/python3 " + shell_quote(kScriptsDir + "/export_torchvision.py") +
-                       " " + shell_quote(kModelsDir) + " " + name);
+                   "/usr/bin/python3 " + shell_quote(kScriptsDir + "/export_torchvision.py") + " " +
+                       shell_quote(kModelsDir) + " " + name);
   check_model(prefix + ".onnx", prefix, "input");
 }
 

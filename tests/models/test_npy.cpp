@@ -1,11 +1,12 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // The .npy reader/writer the model tests load their references with.
 
-#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "npy.h"
 
@@ -88,13 +89,13 @@ TEST_CASE("npy rejects malformed files with clear errors", "[npy]") {
   CHECK(bad(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
                       std::string(8, '\0')))
             .code() == StatusCode::kUnsupported);
-  CHECK(bad(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", four))
-            .code() == StatusCode::kUnsupported);
+  CHECK(bad(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", four)).code() ==
+        StatusCode::kUnsupported);
   CHECK(bad(npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
                       std::string(16, '\0')))
             .code() == StatusCode::kUnsupported);
-  CHECK(bad(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (a,), }", four))
-            .code() == StatusCode::kParseError);
+  CHECK(bad(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (a,), }", four)).code() ==
+        StatusCode::kParseError);
   CHECK(bad(npy_bytes("{'descr': '<f4', 'fortran_order': False, }", four)).code() ==
         StatusCode::kParseError);
 

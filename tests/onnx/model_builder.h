@@ -3,13 +3,13 @@
 // Builds small ONNX models with the protobuf API for the importer tests (no python needed), and
 // writes them under the build's test data directory.
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 namespace edgert::test {
 

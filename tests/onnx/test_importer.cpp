@@ -3,11 +3,11 @@
 // built here with the protobuf API; graphs without nodes (outputs = initializers or inputs) keep
 // most tests independent of which ops the CPU table has.
 
-#include <catch2/catch.hpp>
-
 #include <cstring>
 #include <filesystem>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "edgert/half.h"
 #include "model_builder.h"
@@ -97,14 +97,14 @@ TEST_CASE("initializers in raw_data", "[onnx]") {
   auto m = make_model();
   auto* g = m.mutable_graph();
   float fv[3] = {0.5f, 1.5f, -3.f};
-  add_initializer(g, "f", TensorProto::FLOAT, {3})->set_raw_data(std::string(
-      reinterpret_cast<const char*>(fv), sizeof(fv)));
+  add_initializer(g, "f", TensorProto::FLOAT, {3})
+      ->set_raw_data(std::string(reinterpret_cast<const char*>(fv), sizeof(fv)));
   std::int64_t iv[2] = {-9, 123456789012LL};
-  add_initializer(g, "i", TensorProto::INT64, {2, 1})->set_raw_data(std::string(
-      reinterpret_cast<const char*>(iv), sizeof(iv)));
+  add_initializer(g, "i", TensorProto::INT64, {2, 1})
+      ->set_raw_data(std::string(reinterpret_cast<const char*>(iv), sizeof(iv)));
   std::uint16_t hv[2] = {float_to_half(2.f), float_to_half(-1.f)};
-  add_initializer(g, "h", TensorProto::FLOAT16, {2})->set_raw_data(std::string(
-      reinterpret_cast<const char*>(hv), sizeof(hv)));
+  add_initializer(g, "h", TensorProto::FLOAT16, {2})
+      ->set_raw_data(std::string(reinterpret_cast<const char*>(hv), sizeof(hv)));
   add_initializer(g, "b", TensorProto::BOOL, {2})->set_raw_data(std::string("\x01\x00", 2));
   add_initializer(g, "empty", TensorProto::FLOAT, {0, 4})->set_raw_data("");
   for (const char* n : {"f", "i", "h", "b", "empty"}) add_output(g, n);
@@ -226,7 +226,8 @@ TEST_CASE("unsupported initializer types name the initializer", "[onnx]") {
   auto* t = add_initializer(m.mutable_graph(), "dbl", TensorProto::DOUBLE, {1});
   t->add_double_data(1.0);
   add_output(m.mutable_graph(), "dbl");
-  require_error(import(m, "double_init"), StatusCode::kUnsupported, {"initializer 'dbl'", "DOUBLE"});
+  require_error(import(m, "double_init"), StatusCode::kUnsupported,
+                {"initializer 'dbl'", "DOUBLE"});
 
   auto m2 = make_model();
   auto* s = add_initializer(m2.mutable_graph(), "words", TensorProto::STRING, {1});
@@ -368,7 +369,8 @@ TEST_CASE("graph structure errors name the node", "[onnx]") {
     add_node(g, "Add", "ring_a", {"x", "b"}, {"a"});
     add_node(g, "Relu", "ring_b", {"a"}, {"b"});
     add_output(g, "b");
-    require_error(import(m, "cycle"), StatusCode::kInvalidArgument, {"model.onnx", "cycle", "ring_"});
+    require_error(import(m, "cycle"), StatusCode::kInvalidArgument,
+                  {"model.onnx", "cycle", "ring_"});
   }
   SECTION("missing input") {
     auto m = make_model();
@@ -484,8 +486,8 @@ TEST_CASE("broken files give clear errors", "[onnx]") {
 
   SECTION("truncated") {
     int parse_errors = 0;
-    for (std::size_t n : {std::size_t{1}, std::size_t{7}, good.size() / 3, good.size() / 2,
-                          good.size() - 1}) {
+    for (std::size_t n :
+         {std::size_t{1}, std::size_t{7}, good.size() / 3, good.size() / 2, good.size() - 1}) {
       test::write_bytes(dir + "/cut.onnx", good.substr(0, n));
       auto r = import_model(dir + "/cut.onnx");
       INFO("first " << n << " of " << good.size() << " bytes");

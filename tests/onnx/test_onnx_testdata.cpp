@@ -2,11 +2,11 @@
 // The ONNX backend test data (libonnx-testdata): every node model must import or fail cleanly, and
 // every input tensor must read or fail cleanly. Which ones succeed depends on the op table.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
+
+#include <catch2/catch.hpp>
 
 #include "onnx/importer.h"
 #include "test_util.h"

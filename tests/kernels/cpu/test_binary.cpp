@@ -1,6 +1,5 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // Binary family: each op against a naive broadcast written here (per-element index arithmetic).
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -8,6 +7,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "edgert/half.h"
 #include "kernels/cpu/op_def.h"

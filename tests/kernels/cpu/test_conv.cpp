@@ -1,11 +1,12 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // Conv / ConvTranspose against naive direct loops over generated shapes and attributes.
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "nn_test_helpers.h"
 #include "test_util.h"

@@ -1,9 +1,10 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // Tests of Gather, GatherElements, GatherND, ScatterElements, ScatterND and OneHot against naive
 // index computations.
-#include <catch2/catch.hpp>
 #include <cstring>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "edgert/half.h"
 #include "kernels/cpu/op_def.h"

@@ -1,8 +1,9 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // Gemm / MatMul against naive triple loops.
 
-#include <catch2/catch.hpp>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "nn_test_helpers.h"
 #include "test_util.h"

@@ -2,9 +2,10 @@
 // BatchNormalization / InstanceNormalization / LayerNormalization / LRN /
 // MeanVarianceNormalization against per-element std:: math.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "nn_test_helpers.h"
 #include "test_util.h"

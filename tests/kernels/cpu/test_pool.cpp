@@ -1,10 +1,11 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // MaxPool / AveragePool / LpPool / Global*Pool against naive loops.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "nn_test_helpers.h"
 #include "test_util.h"

@@ -2,8 +2,9 @@
 // QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear: rounding half to even, saturation,
 // per-axis parameters, round trips.
 
-#include <catch2/catch.hpp>
 #include <cmath>
+
+#include <catch2/catch.hpp>
 
 #include "kernels/cpu/op_def.h"
 #include "test_util.h"

@@ -2,9 +2,10 @@
 // Reduce*, ArgMax/ArgMin, TopK against naive per-element loops written here.
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <numeric>
+
+#include <catch2/catch.hpp>
 
 #include "kernels/cpu/op_def.h"
 #include "test_util.h"

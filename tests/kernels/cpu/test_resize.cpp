@@ -2,9 +2,10 @@
 // Resize / Upsample: every coordinate mode and nearest mode on small grids against a direct 2-D
 // per-pixel formula, plus the ONNX spec's worked examples.
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "kernels/cpu/op_def.h"
 #include "test_util.h"

@@ -1,10 +1,11 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // Tests of the tensor family's shape and layout ops against naive index computations.
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstring>
 #include <numeric>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "kernels/cpu/op_def.h"
 #include "test_util.h"

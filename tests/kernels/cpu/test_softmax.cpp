@@ -2,8 +2,9 @@
 // Softmax, LogSoftmax, Hardmax (opset < 13 coerced to 2-D, opset >= 13 one axis) against naive
 // loops.
 
-#include <catch2/catch.hpp>
 #include <cmath>
+
+#include <catch2/catch.hpp>
 
 #include "kernels/cpu/op_def.h"
 #include "test_util.h"

@@ -1,7 +1,6 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // Unary family: each op against std:: math evaluated per element in double.
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -9,6 +8,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "edgert/half.h"
 #include "kernels/cpu/op_def.h"
