@@ -218,21 +218,25 @@ struct Tap {
   bool extrapolate;
 };
 
+// The ONNX reference maps coordinates with the unrounded resized length (in_len * scale); with
+// sizes given, scale = out_len / in_len and the two agree.
 double to_source(const ResizeParams& p, double x, double scale, std::int64_t in_len,
                  std::int64_t out_len, double roi_start, double roi_end) {
+  double resized = static_cast<double>(in_len) * scale;
+  // With sizes given the scale is out_len / in_len, rounded: snap back to the exact length.
+  if (std::fabs(resized - static_cast<double>(out_len)) < 1e-4)
+    resized = static_cast<double>(out_len);
+  const double in_last = static_cast<double>(in_len - 1);
   switch (p.coord) {
     case Coord::kHalfPixel: return (x + 0.5) / scale - 0.5;
+    // PyTorch (and ONNX Runtime) test the integer output length here.
     case Coord::kPytorchHalfPixel: return out_len > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
-    case Coord::kAlignCorners:
-      return out_len == 1 ? 0.0
-                          : x * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1);
+    case Coord::kAlignCorners: return resized == 1 ? 0.0 : x * in_last / (resized - 1);
     case Coord::kAsymmetric: return x / scale;
     case Coord::kTfHalfPixelForNn: return (x + 0.5) / scale;
     case Coord::kTfCropAndResize:
-      return out_len > 1 ? roi_start * static_cast<double>(in_len - 1) +
-                               x * (roi_end - roi_start) * static_cast<double>(in_len - 1) /
-                                   static_cast<double>(out_len - 1)
-                         : 0.5 * (roi_start + roi_end) * static_cast<double>(in_len - 1);
+      return resized > 1 ? roi_start * in_last + x * (roi_end - roi_start) * in_last / (resized - 1)
+                         : 0.5 * (roi_start + roi_end) * in_last;
   }
   return 0.0;
 }
