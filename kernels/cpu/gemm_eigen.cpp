@@ -73,7 +73,8 @@ void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, flo
   const bool split_n = n >= m;
   const std::int64_t len = split_n ? n : m;
   const std::int64_t align = 16;
-  const std::int64_t chunk = (len / threads + align - 1) / align * align;
+  // ceil(len / threads) rounded up to the alignment, so the blocks cover all of C.
+  const std::int64_t chunk = ((len + threads - 1) / threads + align - 1) / align * align;
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (int t = 0; t < threads; ++t) {
     const std::int64_t lo = std::min(len, t * chunk), hi = std::min(len, lo + chunk);
