@@ -23,4 +23,5 @@ if [[ ! -f $models/ppocr_cls.onnx ]]; then
   # --no-reference: the demo needs only the model, not test_models' ORT reference outputs.
   bash "$root/tests/models/setup_ppocr.sh" "$models" --no-reference
 fi
-"$exe" --model "$models/ppocr_cls.onnx" "$here/samples/upright.png" "$here/samples/rotated_180.png"
+"$exe" --model "$models/ppocr_cls.onnx" --labels "$here/ppocr_cls_labels.txt" \
+  "$here/samples/upright.png" "$here/samples/rotated_180.png"
