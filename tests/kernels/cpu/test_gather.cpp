@@ -8,59 +8,17 @@
 
 #include "edgert/half.h"
 #include "kernels/cpu/op_def.h"
+#include "tensor_test_helpers.h"
 #include "test_util.h"
 
 namespace edgert::cpu {
 namespace {
 
-const DataType kTypes[] = {DataType::kFloat32, DataType::kFloat16, DataType::kInt8,
-                           DataType::kUInt8,   DataType::kInt32,   DataType::kInt64,
-                           DataType::kBool};
-
-Tensor rand_data(DataType t, const Shape& s, std::mt19937& rng) {
-  if (is_float(t)) return test::random_tensor(t, s, rng, -1.0, 1.0);
-  if (t == DataType::kUInt8) return test::random_tensor(t, s, rng, 0, 200);
-  return test::random_tensor(t, s, rng, -100, 100);
-}
+using namespace tensor_test;  // NOLINT: the shared helpers of this family
 
 // Random indices in [-dim, dim) (negative ones included) of type t.
 Tensor rand_indices(DataType t, const Shape& s, std::int64_t dim, std::mt19937& rng) {
   return test::random_tensor(t, s, rng, static_cast<double>(-dim), static_cast<double>(dim - 1));
-}
-
-NodeInfo node(const std::string& op, int opset = 17) {
-  NodeInfo n;
-  n.op_type = op;
-  n.name = "g";
-  n.opset = opset;
-  return n;
-}
-
-bool same_elem(const Tensor& a, std::int64_t i, const Tensor& b, std::int64_t j) {
-  const std::size_t es = dtype_size(a.dtype());
-  return std::memcmp(static_cast<const std::uint8_t*>(a.raw()) + i * es,
-                     static_cast<const std::uint8_t*>(b.raw()) + j * es, es) == 0;
-}
-
-std::vector<std::int64_t> unravel(std::int64_t i, const std::vector<std::int64_t>& dims) {
-  std::vector<std::int64_t> idx(dims.size());
-  for (std::size_t d = dims.size(); d-- > 0;) {
-    idx[d] = i % dims[d];
-    i /= dims[d];
-  }
-  return idx;
-}
-std::int64_t ravel(const std::vector<std::int64_t>& idx, const std::vector<std::int64_t>& dims) {
-  std::int64_t o = 0;
-  for (std::size_t d = 0; d < dims.size(); ++d) o = o * dims[d] + idx[d];
-  return o;
-}
-
-Status run1(const NodeInfo& n, std::vector<const Tensor*> in, Tensor& out) {
-  std::vector<Tensor> outs;
-  Status s = run_node(n, in, outs, 1);
-  if (s.ok()) out = outs[0];
-  return s;
 }
 
 Tensor ints(std::vector<std::int64_t> v, Shape s) {
@@ -76,7 +34,7 @@ constexpr std::int64_t kU = Shape::kUnknownDim;
 TEST_CASE("Gather: every axis, dtypes, negative and int32 indices", "[cpu][tensor]") {
   std::mt19937 rng(21);
   const std::vector<std::int64_t> dims = {3, 4, 5};
-  for (DataType t : kTypes) {
+  for (DataType t : kAllTypes) {
     Tensor x = rand_data(t, Shape(dims), rng);
     for (std::int64_t axis : {0, 1, 2, -1}) {
       const std::int64_t a = axis < 0 ? axis + 3 : axis;
@@ -133,7 +91,7 @@ TEST_CASE("Gather: every axis, dtypes, negative and int32 indices", "[cpu][tenso
 TEST_CASE("GatherElements and ScatterElements vs naive loops", "[cpu][tensor]") {
   std::mt19937 rng(22);
   const std::vector<std::int64_t> dims = {3, 4}, idims = {2, 4};
-  for (DataType t : kTypes) {
+  for (DataType t : kAllTypes) {
     for (std::int64_t axis : {0, 1, -2}) {
       const std::int64_t a = axis < 0 ? axis + 2 : axis;
       INFO(dtype_name(t) << " axis " << axis);
@@ -198,7 +156,7 @@ TEST_CASE("GatherElements and ScatterElements vs naive loops", "[cpu][tensor]") 
 TEST_CASE("GatherND and ScatterND", "[cpu][tensor]") {
   std::mt19937 rng(23);
   const std::vector<std::int64_t> dims = {2, 3, 4};
-  for (DataType t : kTypes) {
+  for (DataType t : kAllTypes) {
     INFO(dtype_name(t));
     Tensor x = rand_data(t, Shape(dims), rng), out;
     // indices [3, 2] address [d0, d1] pairs -> output [3, 4].

@@ -8,20 +8,13 @@
 #include <catch2/catch.hpp>
 
 #include "kernels/cpu/op_def.h"
+#include "tensor_test_helpers.h"
 #include "test_util.h"
 
 namespace edgert::cpu {
 namespace {
 
-const DataType kAllTypes[] = {DataType::kFloat32, DataType::kFloat16, DataType::kInt8,
-                              DataType::kUInt8,   DataType::kInt32,   DataType::kInt64,
-                              DataType::kBool};
-
-Tensor rnd(DataType t, const Shape& s, std::mt19937& rng) {
-  if (is_float(t)) return test::random_tensor(t, s, rng, -1.0, 1.0);
-  if (t == DataType::kUInt8) return test::random_tensor(t, s, rng, 0, 200);
-  return test::random_tensor(t, s, rng, -100, 100);
-}
+using namespace tensor_test;  // NOLINT: the shared helpers of this family
 
 Tensor ints(std::vector<std::int64_t> v, DataType t = DataType::kInt64) {
   Tensor x = Tensor::allocate(t, Shape{static_cast<std::int64_t>(v.size())}).value();
@@ -40,47 +33,9 @@ Tensor scalar_f(float v) {
   return x;
 }
 
-NodeInfo node(const std::string& op, int opset = 17) {
-  NodeInfo n;
-  n.op_type = op;
-  n.name = "n";
-  n.opset = opset;
-  return n;
-}
-
-const std::uint8_t* at(const Tensor& t, std::int64_t i) {
-  return static_cast<const std::uint8_t*>(t.raw()) + i * dtype_size(t.dtype());
-}
-
-bool same_elem(const Tensor& a, std::int64_t i, const Tensor& b, std::int64_t j) {
-  return std::memcmp(at(a, i), at(b, j), dtype_size(a.dtype())) == 0;
-}
-
 bool same(const Tensor& a, const Tensor& b) {
   return a.dtype() == b.dtype() && a.shape() == b.shape() &&
          std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
-}
-
-// Row-major multi-index <-> linear offset, written here independently of the library.
-std::vector<std::int64_t> unravel(std::int64_t i, const std::vector<std::int64_t>& dims) {
-  std::vector<std::int64_t> idx(dims.size());
-  for (std::size_t d = dims.size(); d-- > 0;) {
-    idx[d] = i % dims[d];
-    i /= dims[d];
-  }
-  return idx;
-}
-std::int64_t ravel(const std::vector<std::int64_t>& idx, const std::vector<std::int64_t>& dims) {
-  std::int64_t o = 0;
-  for (std::size_t d = 0; d < dims.size(); ++d) o = o * dims[d] + idx[d];
-  return o;
-}
-
-Status run1(const NodeInfo& n, std::vector<const Tensor*> in, Tensor& out) {
-  std::vector<Tensor> outs;
-  Status s = run_node(n, in, outs, 1);
-  if (s.ok()) out = outs[0];
-  return s;
 }
 
 // Runs the op's static shape inference (values: constant inputs, null when unknown).
@@ -110,13 +65,13 @@ TEST_CASE("Reshape: 0 and -1, allowzero, attribute form, errors", "[cpu][tensor]
   std::mt19937 rng(1);
   for (DataType t : kAllTypes) {
     INFO(dtype_name(t));
-    Tensor x = rnd(t, Shape{2, 3, 4}, rng), out;
+    Tensor x = rand_data(t, Shape{2, 3, 4}, rng), out;
     Tensor shape = ints({0, -1});
     REQUIRE(run1(node("Reshape"), {&x, &shape}, out).ok());
     CHECK(out.shape() == Shape{2, 12});
     CHECK(std::memcmp(out.raw(), x.raw(), x.nbytes()) == 0);
   }
-  Tensor x = rnd(DataType::kFloat32, Shape{2, 3, 4}, rng), out;
+  Tensor x = rand_data(DataType::kFloat32, Shape{2, 3, 4}, rng), out;
   Tensor s2 = ints({4, -1, 2}, DataType::kInt32);
   REQUIRE(run1(node("Reshape"), {&x, &s2}, out).ok());
   CHECK(out.shape() == Shape{4, 3, 2});
@@ -161,7 +116,7 @@ TEST_CASE("Reshape: 0 and -1, allowzero, attribute form, errors", "[cpu][tensor]
 TEST_CASE("Flatten: axes including negative; infer", "[cpu][tensor]") {
   std::vector<TensorInfo> io;
   std::mt19937 rng(2);
-  Tensor x = rnd(DataType::kInt8, Shape{2, 3, 4, 5}, rng), out;
+  Tensor x = rand_data(DataType::kInt8, Shape{2, 3, 4, 5}, rng), out;
   const std::pair<std::int64_t, Shape> cases[] = {{0, Shape{1, 120}}, {1, Shape{2, 60}},
                                                   {3, Shape{24, 5}},  {4, Shape{120, 1}},
                                                   {-1, Shape{24, 5}}, {-4, Shape{1, 120}}};
@@ -186,7 +141,7 @@ TEST_CASE("Transpose: random permutations vs naive indexing", "[cpu][tensor]") {
   std::mt19937 rng(3);
   for (DataType t : kAllTypes) {
     std::vector<std::int64_t> dims = {2, 3, 4, 5};
-    Tensor x = rnd(t, Shape(dims), rng), out;
+    Tensor x = rand_data(t, Shape(dims), rng), out;
     std::vector<std::int64_t> perm = {0, 1, 2, 3};
     for (int trial = 0; trial < 4; ++trial) {
       std::shuffle(perm.begin(), perm.end(), rng);
@@ -208,7 +163,7 @@ TEST_CASE("Transpose: random permutations vs naive indexing", "[cpu][tensor]") {
     }
   }
   // Default: reversed.
-  Tensor x = rnd(DataType::kFloat32, Shape{3, 7}, rng), out;
+  Tensor x = rand_data(DataType::kFloat32, Shape{3, 7}, rng), out;
   REQUIRE(run1(node("Transpose"), {&x}, out).ok());
   REQUIRE(out.shape() == Shape{7, 3});
   CHECK(out.data<float>()[1 * 3 + 2] == x.data<float>()[2 * 7 + 1]);
@@ -226,7 +181,7 @@ TEST_CASE("Transpose: random permutations vs naive indexing", "[cpu][tensor]") {
 TEST_CASE("Squeeze / Unsqueeze: attribute and input forms, negative axes", "[cpu][tensor]") {
   std::vector<TensorInfo> io;
   std::mt19937 rng(4);
-  Tensor x = rnd(DataType::kFloat16, Shape{1, 3, 1, 5}, rng), out;
+  Tensor x = rand_data(DataType::kFloat16, Shape{1, 3, 1, 5}, rng), out;
   NodeInfo sq11 = node("Squeeze", 11);
   sq11.attrs.set("axes", std::vector<std::int64_t>{-2});
   REQUIRE(run1(sq11, {&x}, out).ok());
@@ -240,7 +195,7 @@ TEST_CASE("Squeeze / Unsqueeze: attribute and input forms, negative axes", "[cpu
   Tensor bad = ints({1});
   CHECK(run1(node("Squeeze", 13), {&x, &bad}, out).code() == StatusCode::kInvalidArgument);
 
-  Tensor y = rnd(DataType::kInt64, Shape{3, 5}, rng);
+  Tensor y = rand_data(DataType::kInt64, Shape{3, 5}, rng);
   Tensor ua = ints({-1, 0});
   REQUIRE(run1(node("Unsqueeze", 13), {&y, &ua}, out).ok());
   CHECK(out.shape() == Shape{1, 3, 5, 1});
@@ -273,7 +228,8 @@ TEST_CASE("Concat: dtypes, negative axis, infer with unknown dims", "[cpu][tenso
       std::vector<std::int64_t> d0 = {2, 3, 4}, d1 = d0, d2 = d0;
       d1[a] = 1;
       d2[a] = 5;
-      Tensor x0 = rnd(t, Shape(d0), rng), x1 = rnd(t, Shape(d1), rng), x2 = rnd(t, Shape(d2), rng);
+      Tensor x0 = rand_data(t, Shape(d0), rng), x1 = rand_data(t, Shape(d1), rng),
+             x2 = rand_data(t, Shape(d2), rng);
       NodeInfo n = node("Concat");
       n.attrs.set("axis", axis);
       Tensor out;
@@ -302,11 +258,11 @@ TEST_CASE("Concat: dtypes, negative axis, infer with unknown dims", "[cpu][tenso
   }
   NodeInfo n = node("Concat");
   n.attrs.set("axis", std::int64_t{0});
-  Tensor a = rnd(DataType::kFloat32, Shape{2, 3}, rng),
-         b = rnd(DataType::kFloat32, Shape{2, 4}, rng);
+  Tensor a = rand_data(DataType::kFloat32, Shape{2, 3}, rng),
+         b = rand_data(DataType::kFloat32, Shape{2, 4}, rng);
   Tensor out;
   CHECK(run1(n, {&a, &b}, out).code() == StatusCode::kInvalidArgument);
-  Tensor c32 = rnd(DataType::kInt32, Shape{2, 3}, rng);
+  Tensor c32 = rand_data(DataType::kInt32, Shape{2, 3}, rng);
   CHECK(run1(n, {&a, &c32}, out).code() == StatusCode::kInvalidArgument);
   // Concat of shapes with unknown dims.
   REQUIRE(infer(n, {{DataType::kInt64, Shape{kU}}, {DataType::kInt64, Shape{2}}}, {}, io).ok());
@@ -320,7 +276,7 @@ TEST_CASE("Concat: dtypes, negative axis, infer with unknown dims", "[cpu][tenso
 TEST_CASE("Split: equal, attribute, input and num_outputs forms", "[cpu][tensor]") {
   std::vector<TensorInfo> io;
   std::mt19937 rng(6);
-  Tensor x = rnd(DataType::kInt32, Shape{3, 6}, rng);
+  Tensor x = rand_data(DataType::kInt32, Shape{3, 6}, rng);
   auto check_parts = [&](const std::vector<Tensor>& outs, const std::vector<std::int64_t>& sizes) {
     std::int64_t col = 0;
     bool ok = outs.size() == sizes.size();
@@ -381,7 +337,7 @@ TEST_CASE("Slice: random starts/ends/steps incl. negative and out of range", "[c
   std::vector<std::int64_t> dims = {4, 5, 6};
   std::uniform_int_distribution<std::int64_t> pos(-9, 9), stp(-3, 3);
   for (DataType t : {DataType::kFloat32, DataType::kUInt8, DataType::kInt64}) {
-    Tensor x = rnd(t, Shape(dims), rng);
+    Tensor x = rand_data(t, Shape(dims), rng);
     for (int trial = 0; trial < 30; ++trial) {
       std::vector<std::int64_t> st, en, ax, sp;
       for (std::int64_t a : {0, 1, 2}) {
@@ -421,7 +377,7 @@ TEST_CASE("Slice: random starts/ends/steps incl. negative and out of range", "[c
     }
   }
   // Attribute form (opset < 10).
-  Tensor x = rnd(DataType::kFloat32, Shape{4, 5}, rng), out;
+  Tensor x = rand_data(DataType::kFloat32, Shape{4, 5}, rng), out;
   NodeInfo n = node("Slice", 9);
   n.attrs.set("starts", std::vector<std::int64_t>{1});
   n.attrs.set("ends", std::vector<std::int64_t>{-1});
@@ -452,8 +408,8 @@ TEST_CASE("Pad: constant/reflect/edge, attribute and input forms", "[cpu][tensor
   for (const char* mode : {"constant", "reflect", "edge"}) {
     for (DataType t : {DataType::kFloat32, DataType::kInt8, DataType::kFloat16}) {
       INFO(mode << " " << dtype_name(t));
-      Tensor x = rnd(t, Shape(dims), rng), out;
-      Tensor cv = rnd(t, Shape{}, rng);
+      Tensor x = rand_data(t, Shape(dims), rng), out;
+      Tensor cv = rand_data(t, Shape{}, rng);
       Tensor tp = ints(pads);
       NodeInfo n = node("Pad", 13);
       n.attrs.set("mode", std::string(mode));
@@ -483,7 +439,7 @@ TEST_CASE("Pad: constant/reflect/edge, attribute and input forms", "[cpu][tensor
     }
   }
   // Opset 2 attributes with a float value; negative pads crop.
-  Tensor x = rnd(DataType::kFloat32, Shape{2, 3}, rng), out;
+  Tensor x = rand_data(DataType::kFloat32, Shape{2, 3}, rng), out;
   NodeInfo n = node("Pad", 2);
   n.attrs.set("pads", std::vector<std::int64_t>{0, -1, 1, 0});
   n.attrs.set("value", 2.5f);
@@ -514,7 +470,7 @@ TEST_CASE("Expand and Tile vs naive indexing", "[cpu][tensor]") {
   std::mt19937 rng(9);
   for (DataType t : kAllTypes) {
     INFO(dtype_name(t));
-    Tensor x = rnd(t, Shape{3, 1}, rng), out;
+    Tensor x = rand_data(t, Shape{3, 1}, rng), out;
     Tensor shape = ints({2, 1, 4});
     REQUIRE(run1(node("Expand", 13), {&x, &shape}, out).ok());
     REQUIRE(out.shape() == Shape{2, 3, 4});
@@ -522,7 +478,7 @@ TEST_CASE("Expand and Tile vs naive indexing", "[cpu][tensor]") {
     for (std::int64_t i = 0; i < out.numel(); ++i) ok = ok && same_elem(out, i, x, (i / 4) % 3);
     CHECK(ok);
 
-    Tensor y = rnd(t, Shape{2, 3}, rng);
+    Tensor y = rand_data(t, Shape{2, 3}, rng);
     Tensor reps = ints({2, 3});
     REQUIRE(run1(node("Tile", 13), {&y, &reps}, out).ok());
     REQUIRE(out.shape() == Shape{4, 9});
@@ -531,7 +487,7 @@ TEST_CASE("Expand and Tile vs naive indexing", "[cpu][tensor]") {
       ok = ok && same_elem(out, i, y, ((i / 9) % 2) * 3 + (i % 9) % 3);
     CHECK(ok);
   }
-  Tensor x = rnd(DataType::kFloat32, Shape{3, 2}, rng), out;
+  Tensor x = rand_data(DataType::kFloat32, Shape{3, 2}, rng), out;
   Tensor bad = ints({4, 4});
   CHECK(run1(node("Expand", 13), {&x, &bad}, out).code() == StatusCode::kInvalidArgument);
   Tensor reps = ints({2});
@@ -549,7 +505,7 @@ TEST_CASE("DepthToSpace (DCR, CRD) and SpaceToDepth vs spec formulas", "[cpu][te
   std::mt19937 rng(10);
   const std::int64_t b = 2, n = 2, c = 8, h = 3, w = 2, co = c / (b * b);
   for (DataType t : {DataType::kFloat32, DataType::kUInt8}) {
-    Tensor x = rnd(t, Shape{n, c, h, w}, rng), out;
+    Tensor x = rand_data(t, Shape{n, c, h, w}, rng), out;
     for (const char* mode : {"DCR", "CRD"}) {
       INFO(mode << " " << dtype_name(t));
       NodeInfo nd = node("DepthToSpace", 13);
@@ -567,7 +523,7 @@ TEST_CASE("DepthToSpace (DCR, CRD) and SpaceToDepth vs spec formulas", "[cpu][te
       }
       CHECK(ok);
     }
-    Tensor y = rnd(t, Shape{n, 3, 4, 6}, rng);
+    Tensor y = rand_data(t, Shape{n, 3, 4, 6}, rng);
     NodeInfo ns = node("SpaceToDepth", 13);
     ns.attrs.set("blocksize", b);
     REQUIRE(run1(ns, {&y}, out).ok());
@@ -581,7 +537,7 @@ TEST_CASE("DepthToSpace (DCR, CRD) and SpaceToDepth vs spec formulas", "[cpu][te
     }
     CHECK(ok);
   }
-  Tensor x = rnd(DataType::kFloat32, Shape{1, 3, 2, 2}, rng), out;
+  Tensor x = rand_data(DataType::kFloat32, Shape{1, 3, 2, 2}, rng), out;
   NodeInfo nd = node("DepthToSpace", 13);
   nd.attrs.set("blocksize", b);
   CHECK(run1(nd, {&x}, out).code() == StatusCode::kInvalidArgument);
@@ -589,7 +545,7 @@ TEST_CASE("DepthToSpace (DCR, CRD) and SpaceToDepth vs spec formulas", "[cpu][te
 
 TEST_CASE("Shape, Size, Constant, ConstantOfShape", "[cpu][tensor]") {
   std::mt19937 rng(11);
-  Tensor x = rnd(DataType::kBool, Shape{2, 3, 5}, rng), out;
+  Tensor x = rand_data(DataType::kBool, Shape{2, 3, 5}, rng), out;
   REQUIRE(run1(node("Shape", 15), {&x}, out).ok());
   CHECK(same(out, ints({2, 3, 5})));
   NodeInfo n = node("Shape", 15);
@@ -609,7 +565,7 @@ TEST_CASE("Shape, Size, Constant, ConstantOfShape", "[cpu][tensor]") {
   CHECK(out.shape() == Shape{});
   CHECK(*out.data<std::int64_t>() == 30);
 
-  Tensor v = rnd(DataType::kFloat16, Shape{2, 2}, rng);
+  Tensor v = rand_data(DataType::kFloat16, Shape{2, 2}, rng);
   NodeInfo c = node("Constant", 13);
   c.attrs.set("value", v);
   REQUIRE(run1(c, {}, out).ok());
@@ -658,7 +614,7 @@ TEST_CASE("Range, EyeLike, Trilu, NonZero", "[cpu][tensor]") {
   *di.data<std::int32_t>() = 0;
   CHECK(run1(node("Range"), {&si, &li, &di}, out).code() == StatusCode::kInvalidArgument);
 
-  Tensor x = rnd(DataType::kInt32, Shape{3, 4}, rng);
+  Tensor x = rand_data(DataType::kInt32, Shape{3, 4}, rng);
   NodeInfo e = node("EyeLike");
   e.attrs.set("k", std::int64_t{1});
   e.attrs.set("dtype", std::int64_t{1});
@@ -670,7 +626,7 @@ TEST_CASE("Range, EyeLike, Trilu, NonZero", "[cpu][tensor]") {
   for (std::int64_t upper : {0, 1}) {
     for (std::int64_t k : {-1, 0, 2}) {
       INFO("upper " << upper << " k " << k);
-      Tensor m = rnd(DataType::kInt64, Shape{2, 3, 4}, rng), kt = ints({k});
+      Tensor m = rand_data(DataType::kInt64, Shape{2, 3, 4}, rng), kt = ints({k});
       kt = kt.reshaped(Shape{}).value();
       NodeInfo tn = node("Trilu");
       tn.attrs.set("upper", upper);
@@ -685,7 +641,7 @@ TEST_CASE("Range, EyeLike, Trilu, NonZero", "[cpu][tensor]") {
     }
   }
 
-  Tensor z = rnd(DataType::kFloat32, Shape{3, 4}, rng);
+  Tensor z = rand_data(DataType::kFloat32, Shape{3, 4}, rng);
   z.data<float>()[1] = 0.f;
   z.data<float>()[6] = -0.f;
   REQUIRE(run1(node("NonZero"), {&z}, out).ok());
@@ -710,7 +666,7 @@ namespace edgert::cpu {
 TEST_CASE("Transpose and Slice on a large tensor (parallel copy path)", "[cpu][tensor]") {
   std::mt19937 rng(13);
   const std::vector<std::int64_t> dims = {40, 70, 120};
-  Tensor x = rnd(DataType::kFloat32, Shape(dims), rng), out;
+  Tensor x = rand_data(DataType::kFloat32, Shape(dims), rng), out;
   NodeInfo n = node("Transpose");
   n.attrs.set("perm", std::vector<std::int64_t>{2, 0, 1});
   REQUIRE(run1(n, {&x}, out).ok());
