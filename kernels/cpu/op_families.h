@@ -23,8 +23,20 @@ constexpr std::size_t kNnOpCount = 15;      // nn_table.cpp: conv.cpp, pool.cpp,
 constexpr std::size_t kTensorOpCount = 28;  // shape_ops, layout_ops, pad, gather_scatter.cpp
 constexpr std::size_t kReduceOpCount = 16;  // reduce.cpp, softmax.cpp (reduce_ops.h)
 constexpr std::size_t kMiscOpCount = 5;     // resize.cpp, quant.cpp (misc_ops.h)
-constexpr std::size_t kOpCount =
-    kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount + kReduceOpCount + kMiscOpCount;
+
+// The builder's own layer ops (domain "edgert"): what fusion and int8 lowering produce.
+// fused_conv.cpp: FusedConv, FusedGemm
+constexpr std::size_t kFusedConvOpCount = 0;
+
+// fused_pointwise.cpp: Pointwise, SoftmaxTopK, Gelu
+constexpr std::size_t kFusedPointwiseOpCount = 0;
+
+// int8.cpp: ConvInt8, GemmInt8
+constexpr std::size_t kInt8OpCount = 0;
+
+constexpr std::size_t kOpCount = kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount +
+                                 kReduceOpCount + kMiscOpCount + kFusedConvOpCount +
+                                 kFusedPointwiseOpCount + kInt8OpCount;
 
 OpTable unary_ops();
 OpTable binary_ops();
@@ -32,5 +44,8 @@ OpTable nn_ops();
 OpTable tensor_ops();
 OpTable reduce_ops();
 OpTable misc_ops();
+OpTable fused_conv_ops();
+OpTable fused_pointwise_ops();
+OpTable int8_ops();
 
 }  // namespace edgert::cpu

@@ -17,9 +17,10 @@ struct Registry {
 const Registry& registry() {
   static const Registry r = [] {
     Registry reg;
-    const OpTable tables[] = {unary_ops(),  binary_ops(), nn_ops(),
-                              tensor_ops(), reduce_ops(), misc_ops()};
-    static_assert(sizeof(tables) / sizeof(tables[0]) == 6, "list every family in op_families.h");
+    const OpTable tables[] = {unary_ops(),      binary_ops(),          nn_ops(),
+                              tensor_ops(),     reduce_ops(),          misc_ops(),
+                              fused_conv_ops(), fused_pointwise_ops(), int8_ops()};
+    static_assert(sizeof(tables) / sizeof(tables[0]) == 9, "list every family in op_families.h");
     for (const auto& t : tables)
       for (std::size_t i = 0; i < t.count; ++i) {
         reg.ops.push_back(&t.ops[i]);

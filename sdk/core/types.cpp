@@ -1,6 +1,8 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 #include "edgert/types.h"
 
+#include <cctype>
+
 namespace edgert {
 
 std::size_t dtype_size(DataType t) noexcept {
@@ -29,6 +31,25 @@ const char* dtype_name(DataType t) noexcept {
     case DataType::kUndefined: return "undefined";
   }
   return "?";
+}
+
+const char* precision_name(Precision p) noexcept {
+  switch (p) {
+    case Precision::kFP32: return "fp32";
+    case Precision::kFP16: return "fp16";
+    case Precision::kINT8: return "int8";
+  }
+  return "?";
+}
+
+Expected<Precision> parse_precision(const std::string& text) {
+  std::string t;
+  for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "fp32" || t == "float32") return Precision::kFP32;
+  if (t == "fp16" || t == "float16" || t == "half") return Precision::kFP16;
+  if (t == "int8") return Precision::kINT8;
+  return Status(StatusCode::kInvalidArgument,
+                "unknown precision '" + text + "' (expected fp32, fp16 or int8)");
 }
 
 bool Shape::is_static() const noexcept {

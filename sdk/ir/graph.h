@@ -25,6 +25,10 @@ struct Value {
   Tensor data;
   bool is_graph_input = false;
   bool is_graph_output = false;
+  /// Per-output-channel int8 weight scales, set when the weight came from a DequantizeLinear
+  /// (explicit quantization) so that int8 lowering reproduces the model's own int8 values.
+  std::vector<float> weight_scales;
+  int weight_scale_axis = 0;
 };
 
 struct Node {
@@ -34,6 +38,12 @@ struct Node {
   std::vector<Value*> inputs;
   std::vector<Value*> outputs;
   bool dead = false;  ///< removed; dropped by Graph::compact()
+
+  // Builder annotations (set by passes and precision assignment; printed in the layer table).
+  /// Names of the original model nodes this node stands for after fusion (empty: just itself).
+  std::vector<std::string> fused;
+  Precision precision = Precision::kFP32;
+  std::string tactic;  ///< the kernel chosen for the node on the build target
 };
 
 class Graph {
@@ -45,6 +55,9 @@ class Graph {
   std::string name;
   int opset = 17;        ///< default-domain opset the model imports
   std::string producer;  ///< e.g. "pytorch 1.13.1"
+  /// Per-tensor int8 scales of activations (value name -> scale, real = scale * q), from Q/DQ nodes
+  /// (explicit quantization) or from calibration. Symmetric: the zero point is 0.
+  std::map<std::string, float> activation_scales;
 
   /// The value called `name`, created if absent.
   Value* get_or_add_value(const std::string& name);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "edgert/status.h"
+
 namespace edgert {
 
 enum class DataType : std::uint8_t {
@@ -32,6 +34,15 @@ inline bool is_integer(DataType t) noexcept {
   return t == DataType::kInt8 || t == DataType::kUInt8 || t == DataType::kInt32 ||
          t == DataType::kInt64;
 }
+
+/// The arithmetic precision a layer runs in. fp16 and int8 are requests: the builder keeps a layer
+/// in fp32 where its op has no lower-precision implementation on the target (and logs why).
+enum class Precision : std::uint8_t { kFP32 = 0, kFP16 = 1, kINT8 = 2 };
+
+/// "fp32", "fp16", "int8".
+const char* precision_name(Precision p) noexcept;
+/// Parses "fp32"/"fp16"/"int8" (case-insensitive); an error naming the text otherwise.
+Expected<Precision> parse_precision(const std::string& text);
 
 /// A tensor shape. A dimension of kUnknownDim is not known before run time (a symbolic ONNX dim);
 /// a shape with unknown_rank() set knows nothing at all.
