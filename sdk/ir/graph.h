@@ -55,6 +55,8 @@ class Graph {
   std::string name;
   int opset = 17;        ///< default-domain opset the model imports
   std::string producer;  ///< e.g. "pytorch 1.13.1"
+  /// The model's metadata_props (e.g. "edgert.labels", "edgert.preprocess": see docs/engine.md).
+  std::map<std::string, std::string> metadata;
   /// Per-tensor int8 scales of activations (value name -> scale, real = scale * q), from Q/DQ nodes
   /// (explicit quantization) or from calibration. Symmetric: the zero point is 0.
   std::map<std::string, float> activation_scales;

@@ -229,6 +229,7 @@ Status build_graph(const ::onnx::ModelProto& model, const std::string& base_dir,
   g.opset = opset;
   g.producer = model.producer_name();
   if (!model.producer_version().empty()) g.producer += " " + model.producer_version();
+  for (const auto& prop : model.metadata_props()) g.metadata[prop.key()] = prop.value();
   if (gp.node_size() == 0 && gp.output_size() == 0)
     return make_error(StatusCode::kInvalidArgument,
                       "graph '" + gp.name() + "' is empty (no nodes, no outputs)");
