@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "onnx/importer.h"
+#include "tools/cli_util.h"
 #include "tools/commands.h"
 
 namespace edgert::tools {
@@ -21,32 +22,6 @@ struct InspectArgs {
 InspectArgs& args() {
   static InspectArgs a;
   return a;
-}
-
-// "input:1x3x224x224" -> ("input", [1,3,224,224]). The name may itself contain ':'.
-Status parse_shape_arg(const std::string& s, std::string& name, Shape& shape) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return make_error(StatusCode::kInvalidArgument,
-                      "--shapes '" + s + "': expected name:DIMxDIMx... (e.g. input:1x3x224x224)");
-  name = s.substr(0, colon);
-  std::vector<std::int64_t> dims;
-  std::string rest = s.substr(colon + 1);
-  std::size_t pos = 0;
-  while (pos <= rest.size() && !rest.empty()) {
-    auto x = rest.find('x', pos);
-    std::string d = rest.substr(pos, x == std::string::npos ? std::string::npos : x - pos);
-    char* end = nullptr;
-    long long v = std::strtoll(d.c_str(), &end, 10);
-    if (d.empty() || *end != '\0' || v <= 0)
-      return make_error(StatusCode::kInvalidArgument,
-                        "--shapes '" + s + "': bad dimension '" + d + "'");
-    dims.push_back(v);
-    if (x == std::string::npos) break;
-    pos = x + 1;
-  }
-  shape = Shape(dims);
-  return Status();
 }
 
 }  // namespace

@@ -1,0 +1,288 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+// build_engine: the builder's steps in order. Each step lives in its own module; this file only
+// sequences them and collects the report.
+
+#include "edgert/builder.h"
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+
+#include "builder/engine_lowering.h"
+#include "builder/layer_table.h"
+#include "builder/precision.h"
+#include "core/hash.h"
+#include "edgert/engine.h"
+#include "edgert/logger.h"
+#include "edgert/preprocess.h"
+#include "edgert/runtime.h"
+#include "onnx/importer.h"
+#include "passes/pass.h"
+#include "quant/calibration.h"
+#include "quant/calibration_cache.h"
+#include "quant/calibration_data.h"
+
+namespace edgert {
+namespace {
+
+Expected<std::vector<std::uint8_t>> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status(StatusCode::kNotFound, "cannot open model '" + path + "'");
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+Expected<std::vector<std::string>> read_labels(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return Status(StatusCode::kNotFound, "cannot open labels file '" + path + "'");
+  std::vector<std::string> labels;
+  for (std::string line; std::getline(f, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  if (labels.empty()) return Status(StatusCode::kInvalidArgument, "labels file '" + path + "' is empty");
+  return labels;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream is(s);
+  for (std::string line; std::getline(is, line);) out.push_back(line);
+  while (!out.empty() && out.back().empty()) out.pop_back();
+  return out;
+}
+
+/// A text form of everything in the config that changes the engine, for the config hash and the
+/// engine header.
+std::string config_summary(const BuildConfig& c) {
+  std::ostringstream os;
+  os << "target=" << c.target << " precision=" << precision_name(c.precision)
+     << (c.best ? " best" : "") << " batch=" << c.batch;
+  for (const auto& [name, dims] : c.input_shapes) {
+    os << " shape:" << name << "=";
+    for (std::size_t i = 0; i < dims.size(); ++i) os << (i ? "x" : "") << dims[i];
+  }
+  for (const auto& [name, p] : c.layer_precisions) os << " layer:" << name << "=" << precision_name(p);
+  os << " tail=" << c.high_precision_tail << (c.force_precision ? " force" : "");
+  if (c.precision == Precision::kINT8 || c.best)
+    os << " calibrator=" << c.calibrator << " percentile=" << c.percentile;
+  if (!c.preprocess.empty()) os << " preprocess=" << c.preprocess;
+  return os.str();
+}
+
+/// The float tensors int8 layers read or may write: what calibration must measure.
+std::vector<std::string> calibration_targets(const ir::Graph& g) {
+  std::set<std::string> names;
+  for (const ir::Node* n : g.nodes()) {
+    const auto& op = n->info.op_type;
+    if (op != "FusedConv" && op != "FusedGemm" && op != "Conv" && op != "Gemm" && op != "MatMul")
+      continue;
+    for (std::size_t i = 0; i < n->inputs.size(); ++i) {
+      const ir::Value* v = n->inputs[i];
+      if (v == nullptr || v->is_constant) continue;
+      if (i == 0 || i == 3) names.insert(v->name);  // X and the residual Z
+    }
+    for (const ir::Value* v : n->outputs)
+      if (v != nullptr) names.insert(v->name);
+  }
+  return {names.begin(), names.end()};
+}
+
+/// Scales for every calibration target: from the cache when it exists, else by running the fp32
+/// engine over the calibration data (and then writing the cache).
+Status obtain_scales(const BuildConfig& cfg, ir::Graph& g, const std::string& model_hash,
+                     const std::vector<PreprocessSpec>& specs, BuildReport& report) {
+  if (!cfg.calib_cache.empty()) {
+    std::ifstream probe(cfg.calib_cache);
+    if (probe) {
+      EDGERT_ASSIGN_OR_RETURN(quant::ScaleTable table, quant::read_calibration_cache(cfg.calib_cache));
+      if (!table.model_hash.empty() && table.model_hash != model_hash)
+        EDGERT_LOG(kWarning, "calibration cache '" << cfg.calib_cache
+                                                   << "' was made for another model (hash "
+                                                   << table.model_hash.substr(0, 12) << "...)");
+      for (const auto& [name, entry] : table.entries) g.activation_scales[name] = entry.scale;
+      report.scales_source = "cache " + cfg.calib_cache;
+      report.calibrated_tensors = table.entries.size();
+      return Status();
+    }
+  }
+  if (cfg.calib_data.empty())
+    return Status(StatusCode::kInvalidArgument,
+                  "int8 needs scales: give --calib-data DIR (images or tensor files) or an existing "
+                  "--calib-cache FILE, or use a model with Q/DQ nodes");
+  EDGERT_ASSIGN_OR_RETURN(quant::CalibratorOptions copts,
+                          quant::parse_calibrator(cfg.calibrator, cfg.percentile));
+
+  // The fp32 graph as an engine, run by the runtime with an observer on every tensor.
+  EngineBuildInfo info;
+  info.target = cfg.target;
+  info.model_hash = model_hash;
+  info.config_summary = "calibration";
+  info.preprocess = specs;
+  EDGERT_ASSIGN_OR_RETURN(auto bytes, build_engine_bytes(g, info));
+  EDGERT_ASSIGN_OR_RETURN(auto engine, Engine::from_memory(std::move(bytes)));
+  EDGERT_ASSIGN_OR_RETURN(auto ctx, engine->create_context());
+  quant::BatchRunner runner = [&](const std::vector<Tensor>& inputs,
+                                  const quant::TensorObserver& observe) -> Status {
+    std::vector<const Tensor*> in;
+    for (const auto& t : inputs) in.push_back(&t);
+    ctx->set_tensor_observer(observe);
+    std::vector<Tensor> outputs;
+    return ctx->execute(in, outputs);
+  };
+  std::vector<TensorDesc> inputs = engine->inputs();
+  EDGERT_ASSIGN_OR_RETURN(
+      auto data, quant::open_calibration_data(cfg.calib_data, inputs, specs, cfg.calib_batch,
+                                              cfg.calib_max_items));
+  EDGERT_ASSIGN_OR_RETURN(quant::ScaleTable table,
+                          quant::calibrate(*data, runner, calibration_targets(g), copts));
+  table.model_hash = model_hash;
+  for (const auto& [name, entry] : table.entries) g.activation_scales[name] = entry.scale;
+  report.scales_source = "calibration (" + cfg.calibrator + ", " + std::to_string(data->size()) +
+                         " batches)";
+  report.calibrated_tensors = table.entries.size();
+  if (!cfg.calib_cache.empty())
+    EDGERT_RETURN_IF_ERROR(quant::write_calibration_cache(cfg.calib_cache, table));
+  return Status();
+}
+
+}  // namespace
+
+Expected<std::map<std::string, Precision>> parse_layer_precisions(const std::string& text) {
+  std::map<std::string, Precision> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    auto colon = item.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      return Status(StatusCode::kInvalidArgument,
+                    "--layer-precisions entry '" + item + "': expected LAYER:PRECISION");
+    auto p = parse_precision(item.substr(colon + 1));
+    if (!p) return Status(p.status().code(), "--layer-precisions entry '" + item + "': " +
+                                                 p.status().message());
+    out[item.substr(0, colon)] = *p;
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildReport* report_out) {
+  auto t0 = std::chrono::steady_clock::now();
+  BuildReport report;
+  if (cfg.target != "cpu")
+    return Status(StatusCode::kUnsupported,
+                  "target '" + cfg.target + "' is not available in this build (targets: cpu)");
+
+  EDGERT_ASSIGN_OR_RETURN(auto onnx_bytes, read_file(cfg.onnx_path));
+  const std::string model_hash = sha256_hex(onnx_bytes.data(), onnx_bytes.size());
+
+  onnx::ImportOptions iopts;
+  for (const auto& [name, dims] : cfg.input_shapes) iopts.input_shapes[name] = Shape(dims);
+  EDGERT_ASSIGN_OR_RETURN(auto graph, onnx::import_model(cfg.onnx_path, iopts));
+  ir::Graph& g = *graph;
+  if (cfg.batch > 0) {
+    // Re-import with dim 0 of every input pinned (shapes given by --shapes win).
+    for (const ir::Value* in : g.inputs()) {
+      if (iopts.input_shapes.count(in->name) || in->info.shape.unknown_rank() ||
+          in->info.shape.rank() == 0)
+        continue;
+      Shape s = in->info.shape;
+      s[0] = cfg.batch;
+      iopts.input_shapes[in->name] = s;
+    }
+    EDGERT_ASSIGN_OR_RETURN(graph, onnx::import_model(cfg.onnx_path, iopts));
+  }
+  ir::Graph& graph_ref = *graph;
+  report.onnx_nodes = graph_ref.nodes().size();
+  for (const ir::Value* in : graph_ref.inputs())
+    if (!in->info.shape.is_static())
+      return Status(StatusCode::kInvalidArgument,
+                    "input '" + in->name + "' has shape " + in->info.shape.to_string() +
+                        ": give static shapes with --shapes " + in->name + ":1x... or --batch N");
+
+  // Preprocessing and labels: model metadata, overridden by the config.
+  std::vector<PreprocessSpec> specs;
+  for (const ir::Value* in : graph_ref.inputs()) {
+    PreprocessSpec spec;
+    std::string text = cfg.preprocess;
+    if (text.empty())
+      if (auto it = graph_ref.metadata.find("edgert.preprocess"); it != graph_ref.metadata.end())
+        text = it->second;
+    const Shape& s = in->info.shape;
+    if (!text.empty() && s.rank() == 4) {
+      EDGERT_ASSIGN_OR_RETURN(spec, parse_preprocess_spec(text));
+      spec.enabled = true;
+      const bool nhwc = spec.layout == TensorLayout::kNHWC;
+      spec.height = static_cast<int>(nhwc ? s[1] : s[2]);
+      spec.width = static_cast<int>(nhwc ? s[2] : s[3]);
+    }
+    specs.push_back(spec);
+  }
+  std::vector<std::string> labels;
+  if (!cfg.labels_file.empty()) {
+    EDGERT_ASSIGN_OR_RETURN(labels, read_labels(cfg.labels_file));
+  } else if (auto it = graph_ref.metadata.find("edgert.labels"); it != graph_ref.metadata.end()) {
+    labels = split_lines(it->second);
+  }
+
+  // Graph optimization.
+  ir::BuildLog log;
+  passes::PassContext pctx{log, cfg.layer_precisions};
+  EDGERT_RETURN_IF_ERROR(passes::optimize(graph_ref, pctx));
+
+  // Precision: scales from Q/DQ (already in the graph), a cache or calibration.
+  const bool explicit_quant = !graph_ref.activation_scales.empty();
+  bool wants_int8 = cfg.precision == Precision::kINT8 || cfg.best;
+  for (const auto& [name, p] : cfg.layer_precisions)
+    if (p == Precision::kINT8) wants_int8 = true;
+  if (explicit_quant) {
+    report.scales_source = "Q/DQ nodes";
+    report.calibrated_tensors = graph_ref.activation_scales.size();
+    log.note("Explicit quantization: " + std::to_string(graph_ref.activation_scales.size()) +
+             " tensor scales from Q/DQ nodes");
+  } else if (wants_int8) {
+    EDGERT_RETURN_IF_ERROR(obtain_scales(cfg, graph_ref, model_hash, specs, report));
+    log.note("INT8 scales for " + std::to_string(report.calibrated_tensors) + " tensors from " +
+             report.scales_source);
+  }
+  PrecisionConfig pcfg;
+  pcfg.mode = explicit_quant && cfg.precision == Precision::kFP32 ? Precision::kINT8 : cfg.precision;
+  pcfg.best = cfg.best;
+  pcfg.layer_precisions = cfg.layer_precisions;
+  pcfg.force = cfg.force_precision || explicit_quant;
+  pcfg.high_precision_tail = cfg.high_precision_tail;
+  EDGERT_RETURN_IF_ERROR(assign_precision(graph_ref, pcfg, log));
+  EDGERT_RETURN_IF_ERROR(lower_precision(graph_ref, log));
+
+  // Engine.
+  EngineBuildInfo info;
+  info.target = cfg.target;
+  info.model_hash = model_hash;
+  info.config_summary = config_summary(cfg);
+  info.config_hash = sha256_hex(info.config_summary.data(), info.config_summary.size());
+  info.preprocess = specs;
+  info.labels = labels;
+  info.model_name = graph_ref.name;
+  EDGERT_ASSIGN_OR_RETURN(auto bytes, build_engine_bytes(graph_ref, info));
+  // Read it back through the verifier: what we hand out is what the runtime accepts.
+  EDGERT_ASSIGN_OR_RETURN(auto engine, Engine::from_memory(bytes));
+
+  report.log = log.lines();
+  report.fusions = log.fusion_counts();
+  report.layers = engine->layers().size();
+  report.layer_table = format_layer_table(*engine);
+  const auto mem = engine->memory();
+  report.arena_bytes = mem.arena_bytes;
+  report.naive_activation_bytes = mem.naive_bytes;
+  report.weight_bytes = mem.weight_bytes;
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (report_out) *report_out = std::move(report);
+  return bytes;
+}
+
+}  // namespace edgert
