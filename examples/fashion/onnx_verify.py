@@ -172,6 +172,8 @@ def eval_node(node, ins):
         return np.take(ins[0], ins[1], axis=a.get("axis", 0))
     if op == "Identity":
         return ins[0]
+    if op == "Shape":
+        return np.array(ins[0].shape, dtype=np.int64)
     raise NotImplementedError(f"numpy evaluator: operator {op} (node {node.name})")
 
 
@@ -189,7 +191,7 @@ def run_numpy(model, feeds):
 
 
 FOLDABLE = {"Constant", "ConstantOfShape", "Concat", "Reshape", "Slice", "Transpose", "Cast",
-            "Unsqueeze", "Squeeze", "Gather", "Identity", "Add", "Sub", "Mul", "Div"}
+            "Unsqueeze", "Squeeze", "Gather", "Identity", "Add", "Sub", "Mul", "Div", "Shape"}
 
 
 def fold_constants(model):

@@ -260,9 +260,10 @@ def export_onnx(model, path):
     model = model.cpu().float().eval()
     kwargs = dict(input_names=["image"], output_names=["logits"], opset_version=17,
                   dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}},
-                  do_constant_folding=True)
+                  do_constant_folding=False,  # keep BatchNormalization: the builder folds it
+                  training=torch.onnx.TrainingMode.PRESERVE)  # (eval model; skips the BN peephole)
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kwargs["dynamo"] = False  # the TorchScript exporter: BN folded into Conv, plain op set
+        kwargs["dynamo"] = False  # the TorchScript exporter: plain op set
     dummy = torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE)
     with warnings.catch_warnings():
         # torch 1.13 on the ZeroPad2d pads: "Constant folding - Only steps=1 can be constant
