@@ -24,7 +24,7 @@ def read_cache(path):
     scales = {}
     with open(path) as f:
         lines = f.read().splitlines()
-    if not lines or not lines[0].startswith("EdgeRT-calibration"):
+    if not lines or not lines[0].startswith("edgert-calibration-cache"):
         sys.exit(f"{path}: not an EdgeRT calibration cache")
     for line in lines[1:]:
         if not line.strip() or line.startswith("#"):
