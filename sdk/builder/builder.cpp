@@ -77,8 +77,7 @@ std::vector<std::string> calibration_targets(const ir::Graph& g) {
   std::set<std::string> names;
   for (const ir::Node* n : g.nodes()) {
     const auto& op = n->info.op_type;
-    if (op != "FusedConv" && op != "FusedGemm" && op != "Conv" && op != "Gemm" && op != "MatMul")
-      continue;
+    if (op != "FusedConv" && op != "FusedGemm") continue;
     for (std::size_t i = 0; i < n->inputs.size(); ++i) {
       const ir::Value* v = n->inputs[i];
       if (v == nullptr || v->is_constant) continue;
@@ -90,30 +89,34 @@ std::vector<std::string> calibration_targets(const ir::Graph& g) {
   return {names.begin(), names.end()};
 }
 
+std::string calibrator_label(const BuildConfig& cfg) {
+  return cfg.calibrator == "percentile" ? "percentile=" + std::to_string(cfg.percentile)
+                                        : cfg.calibrator;
+}
+
 /// Scales for every calibration target: from the cache when it exists, else by running the fp32
 /// engine over the calibration data (and then writing the cache).
 Status obtain_scales(const BuildConfig& cfg, ir::Graph& g, const std::string& model_hash,
                      const std::vector<PreprocessSpec>& specs, BuildReport& report) {
-  if (!cfg.calib_cache.empty()) {
-    std::ifstream probe(cfg.calib_cache);
-    if (probe) {
-      EDGERT_ASSIGN_OR_RETURN(quant::ScaleTable table, quant::read_calibration_cache(cfg.calib_cache));
-      if (!table.model_hash.empty() && table.model_hash != model_hash)
-        EDGERT_LOG(kWarning, "calibration cache '" << cfg.calib_cache
-                                                   << "' was made for another model (hash "
-                                                   << table.model_hash.substr(0, 12) << "...)");
-      for (const auto& [name, entry] : table.entries) g.activation_scales[name] = entry.scale;
-      report.scales_source = "cache " + cfg.calib_cache;
-      report.calibrated_tensors = table.entries.size();
-      return Status();
-    }
+  EDGERT_ASSIGN_OR_RETURN(quant::CalibratorConfig calibrator,
+                          quant::parse_calibrator(calibrator_label(cfg)));
+  if (!cfg.calib_cache.empty() && std::ifstream(cfg.calib_cache).good()) {
+    EDGERT_ASSIGN_OR_RETURN(quant::CalibrationCache cache,
+                            quant::read_calibration_cache(cfg.calib_cache));
+    EDGERT_RETURN_IF_ERROR(quant::check_calibration_cache(cache, model_hash, calibrator.name(),
+                                                          cfg.calib_cache));
+    EDGERT_RETURN_IF_ERROR(quant::apply_scales(cache.table, g));
+    report.scales_source = "cache " + cfg.calib_cache;
+    report.calibrated_tensors = cache.table.tensors.size();
+    return Status();
   }
   if (cfg.calib_data.empty())
     return Status(StatusCode::kInvalidArgument,
                   "int8 needs scales: give --calib-data DIR (images or tensor files) or an existing "
                   "--calib-cache FILE, or use a model with Q/DQ nodes");
-  EDGERT_ASSIGN_OR_RETURN(quant::CalibratorOptions copts,
-                          quant::parse_calibrator(cfg.calibrator, cfg.percentile));
+  if (g.inputs().size() != 1)
+    return Status(StatusCode::kUnsupported, "calibration from files needs a model with one input (" +
+                                                std::to_string(g.inputs().size()) + " here)");
 
   // The fp32 graph as an engine, run by the runtime with an observer on every tensor.
   EngineBuildInfo info;
@@ -132,19 +135,20 @@ Status obtain_scales(const BuildConfig& cfg, ir::Graph& g, const std::string& mo
     std::vector<Tensor> outputs;
     return ctx->execute(in, outputs);
   };
-  std::vector<TensorDesc> inputs = engine->inputs();
-  EDGERT_ASSIGN_OR_RETURN(
-      auto data, quant::open_calibration_data(cfg.calib_data, inputs, specs, cfg.calib_batch,
-                                              cfg.calib_max_items));
+  const ir::Value* in = g.inputs()[0];
+  quant::CalibrationInput cin{in->name, in->info.dtype, in->info.shape, specs[0]};
+  quant::CalibrationDataOptions dopts;
+  dopts.max_samples = cfg.calib_max_items;
+  EDGERT_ASSIGN_OR_RETURN(auto data, quant::CalibrationData::open(cfg.calib_data, cin, dopts));
+  quant::CalibrationOptions copts;
+  copts.calibrator = calibrator;
   EDGERT_ASSIGN_OR_RETURN(quant::ScaleTable table,
-                          quant::calibrate(*data, runner, calibration_targets(g), copts));
-  table.model_hash = model_hash;
-  for (const auto& [name, entry] : table.entries) g.activation_scales[name] = entry.scale;
-  report.scales_source = "calibration (" + cfg.calibrator + ", " + std::to_string(data->size()) +
-                         " batches)";
-  report.calibrated_tensors = table.entries.size();
+                          quant::calibrate(runner, data, calibration_targets(g), copts));
+  EDGERT_RETURN_IF_ERROR(quant::apply_scales(table, g));
+  report.scales_source = "calibration (" + calibrator.name() + ", " + data.description() + ")";
+  report.calibrated_tensors = table.tensors.size();
   if (!cfg.calib_cache.empty())
-    EDGERT_RETURN_IF_ERROR(quant::write_calibration_cache(cfg.calib_cache, table));
+    EDGERT_RETURN_IF_ERROR(quant::write_calibration_cache(cfg.calib_cache, table, model_hash));
   return Status();
 }
 

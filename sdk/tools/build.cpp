@@ -22,7 +22,7 @@ struct BuildArgs {
   std::vector<std::string> shapes;
   bool fp16 = false, int8 = false, best = false, verbose = false, force = false;
   double percentile = 99.99;
-  int batch = 0, calib_max = 500, calib_batch = 16, tail = 1;
+  int batch = 0, calib_max = 500, tail = 1;
 };
 
 BuildArgs& args() {
@@ -63,7 +63,6 @@ CLI::App* setup_build_command(CLI::App& app) {
       ->check(CLI::IsMember({"entropy", "minmax", "percentile", "mse"}));
   sub.add_option("--percentile", a.percentile, "Percentile for --calibrator percentile");
   sub.add_option("--calib-max", a.calib_max, "Calibration items to use at most (default 500)");
-  sub.add_option("--calib-batch", a.calib_batch, "Calibration batch size (default 16)");
   sub.add_option("--batch", a.batch, "Set dim 0 of every input");
   sub.add_option("--shapes", a.shapes, "Input shapes: name:1x3x224x224 (repeatable)");
   sub.add_option("--layer-precisions", a.layer_precisions, "Per-layer precision: conv1:fp32,...");
@@ -94,7 +93,6 @@ int run_build_command() {
   cfg.calibrator = a.calibrator;
   cfg.percentile = a.percentile;
   cfg.calib_max_items = a.calib_max;
-  cfg.calib_batch = a.calib_batch;
   cfg.timing_cache = a.timing_cache;
   cfg.preprocess = a.preprocess;
   cfg.labels_file = a.labels;

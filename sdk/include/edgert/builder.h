@@ -46,7 +46,6 @@ struct BuildConfig {
   std::string calibrator = "entropy";  ///< entropy | minmax | percentile | mse
   double percentile = 99.99;
   int calib_max_items = 500;
-  int calib_batch = 16;
 
   /// Preprocessing override ("color=RGB;mean=..;scale=.." as in the model metadata), labels file.
   std::string preprocess;
