@@ -32,7 +32,7 @@ constexpr std::size_t kFusedConvOpCount = 0;
 constexpr std::size_t kFusedPointwiseOpCount = 0;
 
 // int8.cpp: ConvInt8, GemmInt8
-constexpr std::size_t kInt8OpCount = 0;
+constexpr std::size_t kInt8OpCount = 2;
 
 constexpr std::size_t kOpCount = kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount +
                                  kReduceOpCount + kMiscOpCount + kFusedConvOpCount +
