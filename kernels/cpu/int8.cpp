@@ -120,12 +120,20 @@ Status check_channel_vector(const NodeInfo& node, const Shape& s, std::int64_t c
   return {};
 }
 
+/// Per-thread scratch that only grows (kernels run once per layer per inference: reusing the
+/// buffers saves the allocation, zero-filling and page faults of a fresh one each time).
+template <typename T>
+T* scratch(std::vector<T>& buf, std::int64_t n) {
+  if (buf.size() < static_cast<std::size_t>(n)) buf.resize(static_cast<std::size_t>(n));
+  return buf.data();
+}
+
 /// The int8 view of an activation input: the tensor itself when int8, else quantized into `buf`.
 const std::int8_t* as_int8(const Tensor& t, float scale, std::vector<std::int8_t>& buf) {
   if (t.dtype() == DataType::kInt8) return t.data<std::int8_t>();
-  buf.resize(static_cast<std::size_t>(t.numel()));
-  quantize_buffer(t.data<float>(), t.numel(), scale, buf.data());
-  return buf.data();
+  std::int8_t* q = scratch(buf, t.numel());
+  quantize_buffer(t.data<float>(), t.numel(), scale, q);
+  return q;
 }
 
 /// Element i of an activation input as float (int8 dequantized with `scale`).
@@ -428,7 +436,8 @@ Status compute_conv_int8(ComputeContext& ctx) {
                                  " (int32 accumulators could overflow)");
   const std::int64_t pos = a.pool ? s.pg.out_size() : os;  // output plane size
 
-  std::vector<std::int8_t> xbuf;
+  thread_local std::vector<std::int8_t> xbuf, colbuf;
+  thread_local std::vector<std::int32_t> accbuf;
   const std::int8_t* xq = as_int8(x, a.ep.x_scale, xbuf);
   const std::int8_t* wq = w.data<std::int8_t>();
   const float* wsc = ws.data<float>();
@@ -440,9 +449,8 @@ Status compute_conv_int8(ComputeContext& ctx) {
   const std::int64_t rows_total = g.out[0] * g.out[1], ow = g.out[2];
   const std::int64_t tile_rows = std::max<std::int64_t>(
       1, std::min(rows_total, kColBudget / std::max<std::int64_t>(1, kdim * ow)));
-  std::vector<std::int8_t> col;
-  if (cg != 1 && !pointwise) col.resize(static_cast<std::size_t>(kdim * tile_rows * ow));
-  std::vector<std::int32_t> acc(static_cast<std::size_t>(m * os));
+  std::int8_t* col = cg != 1 && !pointwise ? scratch(colbuf, kdim * tile_rows * ow) : nullptr;
+  std::int32_t* acc = scratch(accbuf, m * os);
 
   for (std::int64_t img = 0; img < n; ++img) {
     const std::int8_t* ximg = xq + img * c * is;
@@ -450,20 +458,20 @@ Status compute_conv_int8(ComputeContext& ctx) {
       // Each output channel reads one input plane: a direct loop beats im2col (depthwise convs).
 #pragma omp parallel for schedule(dynamic, 1) if (m * os * ks > 32768)
       for (std::int64_t oc = 0; oc < m; ++oc)
-        conv_single_channel_int8(g, ximg + (oc / mg) * is, wq + oc * ks, acc.data() + oc * os);
+        conv_single_channel_int8(g, ximg + (oc / mg) * is, wq + oc * ks, acc + oc * os);
     } else {
       for (std::int64_t gi = 0; gi < grp; ++gi) {
         const std::int8_t* xg = ximg + gi * cg * is;
         const std::int8_t* wg = wq + gi * mg * kdim;
-        std::int32_t* ag = acc.data() + gi * mg * os;
+        std::int32_t* ag = acc + gi * mg * os;
         if (pointwise) {
           gemm_int8(false, false, mg, os, cg, wg, cg, xg, is, ag, os);
           continue;
         }
         for (std::int64_t q0 = 0; q0 < rows_total; q0 += tile_rows) {
           const std::int64_t q1 = std::min(rows_total, q0 + tile_rows), cols = (q1 - q0) * ow;
-          im2col_int8(g, cg, xg, q0, q1, col.data());
-          gemm_int8(false, false, mg, cols, kdim, wg, kdim, col.data(), cols, ag + q0 * ow, os);
+          im2col_int8(g, cg, xg, q0, q1, col);
+          gemm_int8(false, false, mg, cols, kdim, wg, kdim, col, cols, ag + q0 * ow, os);
         }
       }
     }
@@ -476,7 +484,7 @@ Status compute_conv_int8(ComputeContext& ctx) {
       for (std::int64_t oc = 0; oc < m; ++oc) {
         const float scale = a.ep.x_scale * wsc[oc];
         const float bv = bias ? bias[oc] : 0.f;
-        const std::int32_t* src = acc.data() + oc * os;
+        const std::int32_t* src = acc + oc * os;
         float* v = plane.data();
         for (std::int64_t j = 0; j < os; ++j) v[j] = static_cast<float>(src[j]) * scale + bv;
         if (zr.present()) {
@@ -610,14 +618,14 @@ Status compute_gemm_int8(ComputeContext& ctx) {
     return unsupported(node, "K = " + std::to_string(s.k) + " exceeds " +
                                  std::to_string(kGemmInt8MaxK) +
                                  " (int32 accumulators could overflow)");
-  std::vector<std::int8_t> abuf;
+  thread_local std::vector<std::int8_t> abuf;
+  thread_local std::vector<std::int32_t> accbuf;
   const std::int8_t* aq = as_int8(at, a.ep.x_scale, abuf);
-  std::vector<std::int32_t> acc(static_cast<std::size_t>(s.m * s.n));
+  std::int32_t* acc = scratch(accbuf, s.m * s.n);
   gemm_int8(a.trans_a, a.trans_b, s.m, s.n, s.k, aq, a.trans_a ? s.m : s.k, bt.data<std::int8_t>(),
-            a.trans_b ? s.k : s.n, acc.data(), s.n);
+            a.trans_b ? s.k : s.n, acc, s.n);
 
-  // Bias C: strides against the output shape (0 along broadcast dims); as [M, N] the row stride
-  // is only meaningful when C varies along the last output dims, so index it fully.
+  // Bias C: strides against the output shape (0 along broadcast dims), indexed per output row.
   std::vector<std::int64_t> cstr;
   if (ct) cstr = broadcast_strides(ct->shape(), y.shape());
   const float* cp = ct ? ct->data<float>() : nullptr;
@@ -630,7 +638,7 @@ Status compute_gemm_int8(ComputeContext& ctx) {
     std::vector<std::int64_t> idx(odims.size());
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < s.m; ++i) {
-      const std::int32_t* src = acc.data() + i * s.n;
+      const std::int32_t* src = acc + i * s.n;
       for (std::int64_t j = 0; j < s.n; ++j) row[j] = static_cast<float>(src[j]) * (xs * wsc[j]);
       if (cp) {
         // Offset of C for output row i (all dims but the last), then along the last dim.

@@ -633,5 +633,50 @@ TEST_CASE("gemm_int8 timing against sgemm (informational)", "[cpu][int8][timing]
   }
 }
 
+TEST_CASE("ConvInt8 timing against Conv (informational)", "[cpu][int8][timing]") {
+  struct Layer {
+    const char* name;
+    std::vector<std::int64_t> x;
+    std::int64_t m, k, stride, group;
+  };
+  const Layer layers[] = {
+      {"1x64x56x56 -> 64, 3x3", {1, 64, 56, 56}, 64, 3, 1, 1},
+      {"1x256x56x56 -> 64, 1x1", {1, 256, 56, 56}, 64, 1, 1, 1},
+      {"1x512x7x7 -> 512, 3x3", {1, 512, 7, 7}, 512, 3, 1, 1},
+      {"1x96x56x56 depthwise 3x3", {1, 96, 56, 56}, 96, 3, 1, 96},
+  };
+  std::mt19937 rng(2);
+  for (const Layer& l : layers) {
+    const std::int64_t pad = l.k / 2;
+    Tensor x = random_tensor(DataType::kFloat32, Shape(l.x), rng);
+    Tensor w = random_tensor(DataType::kFloat32, Shape({l.m, l.x[1] / l.group, l.k, l.k}), rng);
+    Tensor b = random_tensor(DataType::kFloat32, Shape({l.m}), rng);
+    ChannelQuant wq = quant_channels(w, 0);
+    auto conv = make_node("Conv");
+    conv.attrs.set("pads", std::vector<std::int64_t>{pad, pad, pad, pad});
+    conv.attrs.set("group", l.group);
+    auto q = make_node("ConvInt8");
+    q.attrs = conv.attrs;
+    q.attrs.set("x_scale", max_abs(x) / 127.f);
+    std::vector<Tensor> out;
+    auto best_of = [&](const cpu::NodeInfo& n, std::vector<const Tensor*> in) {
+      REQUIRE(nn::run(n, in, out).ok());
+      double best = 1e30;
+      for (int r = 0; r < 5; ++r) {
+        auto t0 = std::chrono::steady_clock::now();
+        REQUIRE(nn::run(n, in, out).ok());
+        best = std::min(
+            best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+      return best;
+    };
+    const double tf = best_of(conv, {&x, &w, &b});
+    const double tq = best_of(q, {&x, &wq.q, &wq.scales, &b});
+    std::printf("%-28s Conv %7.3f ms  ConvInt8 (float in/out) %7.3f ms  speed-up %.2fx\n", l.name,
+                tf * 1e3, tq * 1e3, tf / tq);
+    CHECK(tq > 0);
+  }
+}
+
 }  // namespace
 }  // namespace edgert::test
