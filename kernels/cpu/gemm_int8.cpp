@@ -8,6 +8,9 @@
 #if defined(__AVX2__)
 #include <immintrin.h>
 #define EDGERT_GEMM_INT8_AVX2 1
+#elif defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+#include <arm_neon.h>
+#define EDGERT_GEMM_INT8_SDOT 1
 #endif
 
 #ifdef _OPENMP
@@ -378,11 +381,132 @@ void gemm_int8_small_m(bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
   }
 }
 
+#if EDGERT_GEMM_INT8_SDOT
+// aarch64 with the dot-product extension (ARMv8.2 dotprod: Cortex-A55/A76/A78, Jetson Orin):
+// sdot multiplies four int8 pairs into each int32 lane (16 multiply-adds per instruction), so
+// the operands stay int8, packed in groups of 4 consecutive k. An 8 x 12 register tile: 24
+// accumulators, 3 B and 2 A vectors of NEON's 32.
+namespace sdot {
+
+constexpr std::int64_t kMR = 8;
+constexpr std::int64_t kNR = 12;
+constexpr std::int64_t kKCQuads = 256;  // 1024 k: a 12 KiB micro-panel of B stays in L1
+constexpr std::int64_t kMC = 96;
+constexpr std::int64_t kNC = 240;
+
+// Packed A: per panel of MR rows, [KQ][MR][4] int8; packed B: per panel of NR columns,
+// [KQ][NR][4] int8. Past M, N or K: zeros.
+void pack_a(const std::int8_t* a, std::int64_t rs, std::int64_t cs, std::int64_t m, std::int64_t k,
+            std::int64_t i0, std::int8_t* dst) {
+  const std::int64_t kq = (k + 3) / 4;
+  for (std::int64_t q = 0; q < kq; ++q)
+    for (std::int64_t r = 0; r < kMR; ++r)
+      for (std::int64_t t = 0; t < 4; ++t) {
+        const std::int64_t i = i0 + r, kk = 4 * q + t;
+        dst[(q * kMR + r) * 4 + t] = i < m && kk < k ? a[i * rs + kk * cs] : std::int8_t{0};
+      }
+}
+
+void pack_b(const std::int8_t* b, std::int64_t rs, std::int64_t cs, std::int64_t n, std::int64_t k,
+            std::int64_t j0, std::int8_t* dst) {
+  const std::int64_t kq = (k + 3) / 4;
+  for (std::int64_t q = 0; q < kq; ++q)
+    for (std::int64_t c = 0; c < kNR; ++c)
+      for (std::int64_t t = 0; t < 4; ++t) {
+        const std::int64_t j = j0 + c, kk = 4 * q + t;
+        dst[(q * kNR + c) * 4 + t] = j < n && kk < k ? b[kk * rs + j * cs] : std::int8_t{0};
+      }
+}
+
+// Row r of the tile: the 4 k of row r (lane r % 4 of A vector r / 4) against 3 x 4 columns.
+#define EDGERT_SDOT_ROW_(r, av, lane)               \
+  c##r##0 = vdotq_laneq_s32(c##r##0, b0, av, lane); \
+  c##r##1 = vdotq_laneq_s32(c##r##1, b1, av, lane); \
+  c##r##2 = vdotq_laneq_s32(c##r##2, b2, av, lane);
+#define EDGERT_SDOT_STORE_(r)      \
+  vst1q_s32(tile[r] + 0, c##r##0); \
+  vst1q_s32(tile[r] + 4, c##r##1); \
+  vst1q_s32(tile[r] + 8, c##r##2);
+
+void kernel(std::int64_t kq, const std::int8_t* a, const std::int8_t* b, std::int32_t* c,
+            std::int64_t ldc, std::int64_t rows, std::int64_t cols, bool accumulate) {
+  int32x4_t c00 = vdupq_n_s32(0), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+  int32x4_t c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+  int32x4_t c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
+  int32x4_t c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+  for (std::int64_t q = 0; q < kq; ++q, a += kMR * 4, b += kNR * 4) {
+    const int8x16_t b0 = vld1q_s8(b), b1 = vld1q_s8(b + 16), b2 = vld1q_s8(b + 32);
+    const int8x16_t a0 = vld1q_s8(a), a1 = vld1q_s8(a + 16);
+    EDGERT_SDOT_ROW_(0, a0, 0)
+    EDGERT_SDOT_ROW_(1, a0, 1)
+    EDGERT_SDOT_ROW_(2, a0, 2)
+    EDGERT_SDOT_ROW_(3, a0, 3)
+    EDGERT_SDOT_ROW_(4, a1, 0)
+    EDGERT_SDOT_ROW_(5, a1, 1)
+    EDGERT_SDOT_ROW_(6, a1, 2)
+    EDGERT_SDOT_ROW_(7, a1, 3)
+  }
+  std::int32_t tile[kMR][kNR];
+  EDGERT_SDOT_STORE_(0)
+  EDGERT_SDOT_STORE_(1)
+  EDGERT_SDOT_STORE_(2)
+  EDGERT_SDOT_STORE_(3)
+  EDGERT_SDOT_STORE_(4)
+  EDGERT_SDOT_STORE_(5)
+  EDGERT_SDOT_STORE_(6)
+  EDGERT_SDOT_STORE_(7)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::int32_t* dst = c + r * ldc;
+    for (std::int64_t j = 0; j < cols; ++j) dst[j] = accumulate ? dst[j] + tile[r][j] : tile[r][j];
+  }
+}
+#undef EDGERT_SDOT_ROW_
+#undef EDGERT_SDOT_STORE_
+
+void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const std::int8_t* a,
+          std::int64_t lda, const std::int8_t* b, std::int64_t ldb, std::int32_t* c,
+          std::int64_t ldc, bool threads) {
+  const std::int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
+  const std::int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
+  const std::int64_t kq = (k + 3) / 4;
+  const std::int64_t a_panels = (m + kMR - 1) / kMR, b_panels = (n + kNR - 1) / kNR;
+  thread_local std::vector<std::int8_t> pa_buf, pb_buf;
+  std::int8_t* pa = scratch(pa_buf, a_panels * kq * kMR * 4);
+  std::int8_t* pb = scratch(pb_buf, b_panels * kq * kNR * 4);
+#pragma omp parallel if (threads)
+  {
+#pragma omp for schedule(static) nowait
+    for (std::int64_t ip = 0; ip < a_panels; ++ip)
+      pack_a(a, ars, acs, m, k, ip * kMR, pa + ip * kq * kMR * 4);
+#pragma omp for schedule(static)
+    for (std::int64_t jp = 0; jp < b_panels; ++jp)
+      pack_b(b, brs, bcs, n, k, jp * kNR, pb + jp * kq * kNR * 4);
+    const std::int64_t mb = (m + kMC - 1) / kMC, nb = (n + kNC - 1) / kNC;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t t = 0; t < mb * nb; ++t) {
+      const std::int64_t i0 = (t % mb) * kMC, i1 = std::min(m, i0 + kMC);
+      const std::int64_t j0 = (t / mb) * kNC, j1 = std::min(n, j0 + kNC);
+      for (std::int64_t q0 = 0; q0 < kq; q0 += kKCQuads) {
+        const std::int64_t qc = std::min(kKCQuads, kq - q0);
+        for (std::int64_t j = j0; j < j1; j += kNR)
+          for (std::int64_t i = i0; i < i1; i += kMR)
+            kernel(qc, pa + ((i / kMR) * kq + q0) * kMR * 4, pb + ((j / kNR) * kq + q0) * kNR * 4,
+                   c + i * ldc + j, ldc, std::min(kMR, i1 - i), std::min(kNR, j1 - j), q0 > 0);
+      }
+    }
+  }
+}
+
+}  // namespace sdot
+#endif
+
 }  // namespace
 
 const char* gemm_int8_kernel_name() {
 #if EDGERT_GEMM_INT8_AVX2
   return "avx2";
+#elif EDGERT_GEMM_INT8_SDOT
+  return "neon-sdot";
 #else
   return "portable";
 #endif
@@ -413,6 +537,12 @@ void gemm_int8(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
     gemm_int8_small_m(tb, m, n, k, rows, ld, b, ldb, c, ldc, threads);
     return;
   }
+#if EDGERT_GEMM_INT8_SDOT
+  if (simd) {
+    sdot::gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, threads);
+    return;
+  }
+#endif
   // Element (i, k) of op(A) is a[i * ars + k * acs]; (k, j) of op(B) is b[k * brs + j * bcs].
   const std::int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
   const std::int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;

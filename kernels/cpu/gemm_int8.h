@@ -7,8 +7,9 @@
 // multiply-add of int16 pairs into an int32 lane (x86 vpmaddwd, 16 MACs per AVX2 instruction; a
 // widening multiply-accumulate elsewhere) does two k steps. The packed panels are blocked for the
 // caches (MR x NR register tile, KC x NR micro-panel of B in L1, MC x KC block of A in L2) and the
-// MC x NC blocks of C are spread over OpenMP threads. AVX2 gets an intrinsics micro-kernel; other
-// targets (aarch64, x86 without AVX2) a plain-C++ one the compiler vectorises.
+// MC x NC blocks of C are spread over OpenMP threads. AVX2 gets an intrinsics micro-kernel,
+// aarch64 with the dot-product extension an sdot kernel (int8 operands in groups of 4 k); other
+// targets a portable one written with GCC/Clang vector extensions.
 
 #include <cstdint>
 
@@ -31,7 +32,7 @@ void gemm_int8(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
                const std::int8_t* a, std::int64_t lda, const std::int8_t* b, std::int64_t ldb,
                std::int32_t* c, std::int64_t ldc, GemmInt8Path path = GemmInt8Path::kBest);
 
-/// "avx2" or "portable": the micro-kernel kBest selects in this build.
+/// "avx2", "neon-sdot" or "portable": the micro-kernel kBest selects in this build.
 const char* gemm_int8_kernel_name();
 
 }  // namespace edgert::cpu
