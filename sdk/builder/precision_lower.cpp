@@ -162,6 +162,8 @@ Expected<Tensor> round_to_fp16(const Tensor& t) {
 }
 
 Status lower_fp16(ir::Graph& g, ir::Node& n) {
+  auto done = n.info.attrs.get_int("round_fp16", 0);
+  if (done.ok() && *done != 0) return {};  // lowered already
   std::vector<ir::Value*> ins = n.inputs;
   // Weights and bias (inputs 1 and 2) when constant: fp16 layers store them in fp16.
   for (std::size_t i = 1; i < ins.size() && i < 3; ++i) {

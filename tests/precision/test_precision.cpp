@@ -329,6 +329,9 @@ TEST_CASE("int8 lowering: structure, int8 flow, and error against the fp32 graph
   CHECK(find_node(*g, "conv2")->info.attrs.get_float("y_scale", 1.f).value() == 0.f);
   CHECK(log_has(log, "Tensor 'c2' (output of int8 layer conv2) stays float32", "read by relu"));
   CHECK(g->find_value("w1") == nullptr);  // the float weights are gone
+  const std::string lowered = g->dump();
+  REQUIRE(builder::lower_precision(*g, log).ok());
+  CHECK(g->dump() == lowered);  // lowering a lowered graph changes nothing
 
   // Three int8 layers in a row, each ~0.6% (docs/precision.md), the int8 tensor c1 adding a
   // requantization: a 4% bound on random inputs.
