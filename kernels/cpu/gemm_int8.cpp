@@ -463,9 +463,10 @@ void kernel(std::int64_t kq, const std::int8_t* a, const std::int8_t* b, std::in
 #undef EDGERT_SDOT_ROW_
 #undef EDGERT_SDOT_STORE_
 
-void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const std::int8_t* a,
-          std::int64_t lda, const std::int8_t* b, std::int64_t ldb, std::int32_t* c,
-          std::int64_t ldc, bool threads) {
+/// One thread's block of C (see gemm_int8: threads take disjoint blocks).
+void gemm_serial(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
+                 const std::int8_t* a, std::int64_t lda, const std::int8_t* b, std::int64_t ldb,
+                 std::int32_t* c, std::int64_t ldc) {
   const std::int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
   const std::int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
   const std::int64_t kq = (k + 3) / 4;
@@ -473,19 +474,13 @@ void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, cons
   thread_local std::vector<std::int8_t> pa_buf, pb_buf;
   std::int8_t* pa = scratch(pa_buf, a_panels * kq * kMR * 4);
   std::int8_t* pb = scratch(pb_buf, b_panels * kq * kNR * 4);
-#pragma omp parallel if (threads)
-  {
-#pragma omp for schedule(static) nowait
-    for (std::int64_t ip = 0; ip < a_panels; ++ip)
-      pack_a(a, ars, acs, m, k, ip * kMR, pa + ip * kq * kMR * 4);
-#pragma omp for schedule(static)
-    for (std::int64_t jp = 0; jp < b_panels; ++jp)
-      pack_b(b, brs, bcs, n, k, jp * kNR, pb + jp * kq * kNR * 4);
-    const std::int64_t mb = (m + kMC - 1) / kMC, nb = (n + kNC - 1) / kNC;
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t t = 0; t < mb * nb; ++t) {
-      const std::int64_t i0 = (t % mb) * kMC, i1 = std::min(m, i0 + kMC);
-      const std::int64_t j0 = (t / mb) * kNC, j1 = std::min(n, j0 + kNC);
+  for (std::int64_t ip = 0; ip < a_panels; ++ip)
+    pack_a(a, ars, acs, m, k, ip * kMR, pa + ip * kq * kMR * 4);
+  for (std::int64_t jp = 0; jp < b_panels; ++jp)
+    pack_b(b, brs, bcs, n, k, jp * kNR, pb + jp * kq * kNR * 4);
+  for (std::int64_t i0 = 0; i0 < m; i0 += kMC)
+    for (std::int64_t j0 = 0; j0 < n; j0 += kNC) {
+      const std::int64_t i1 = std::min(m, i0 + kMC), j1 = std::min(n, j0 + kNC);
       for (std::int64_t q0 = 0; q0 < kq; q0 += kKCQuads) {
         const std::int64_t qc = std::min(kKCQuads, kq - q0);
         for (std::int64_t j = j0; j < j1; j += kNR)
@@ -494,11 +489,46 @@ void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, cons
                    c + i * ldc + j, ldc, std::min(kMR, i1 - i), std::min(kNR, j1 - j), q0 > 0);
       }
     }
-  }
 }
 
 }  // namespace sdot
 #endif
+
+/// The int16-pair path for one thread's block of C: pack A and B whole (O(MK + KN) against
+/// O(MNK) multiply-adds), then walk MC x NC blocks of C and KC slices of K.
+void gemm_pairs_serial(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
+                       const std::int8_t* a, std::int64_t lda, const std::int8_t* b,
+                       std::int64_t ldb, std::int32_t* c, std::int64_t ldc, KernelFn kernel,
+                       bool simd) {
+  // Element (i, k) of op(A) is a[i * ars + k * acs]; (k, j) of op(B) is b[k * brs + j * bcs].
+  const std::int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
+  const std::int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
+  const std::int64_t kp = (k + 1) / 2;
+  const std::int64_t a_panels = (m + kMR - 1) / kMR, b_panels = (n + kNR - 1) / kNR;
+  thread_local std::vector<std::int32_t> pa_buf;
+  thread_local std::vector<std::int16_t> pb_buf;
+  std::int32_t* pa = scratch(pa_buf, a_panels * kp * kMR);
+  std::int16_t* pb = scratch(pb_buf, b_panels * kp * kNR * 2);
+  for (std::int64_t ip = 0; ip < a_panels; ++ip)
+    pack_a_panel(a, ars, acs, m, k, ip * kMR, simd, pa + ip * kp * kMR);
+  for (std::int64_t jp = 0; jp < b_panels; ++jp)
+    pack_b_panel(b, brs, bcs, n, k, jp * kNR, simd, pb + jp * kp * kNR * 2);
+  for (std::int64_t i0 = 0; i0 < m; i0 += kMC)
+    for (std::int64_t j0 = 0; j0 < n; j0 += kNC) {
+      const std::int64_t i1 = std::min(m, i0 + kMC), j1 = std::min(n, j0 + kNC);
+      for (std::int64_t p0 = 0; p0 < kp; p0 += kKCPairs) {
+        const std::int64_t pc = std::min(kKCPairs, kp - p0);
+        for (std::int64_t j = j0; j < j1; j += kNR) {
+          const std::int16_t* bpanel = pb + (j / kNR) * kp * kNR * 2 + p0 * kNR * 2;
+          for (std::int64_t i = i0; i < i1; i += kMR) {
+            const std::int32_t* apanel = pa + (i / kMR) * kp * kMR + p0 * kMR;
+            kernel(pc, apanel, bpanel, c + i * ldc + j, ldc, std::min(kMR, i1 - i),
+                   std::min(kNR, j1 - j), p0 > 0);
+          }
+        }
+      }
+    }
+}
 
 }  // namespace
 
@@ -537,50 +567,39 @@ void gemm_int8(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
     gemm_int8_small_m(tb, m, n, k, rows, ld, b, ldb, c, ldc, threads);
     return;
   }
+  auto serial = [&](std::int64_t bm, std::int64_t bn, const std::int8_t* ba, const std::int8_t* bb,
+                    std::int32_t* bc) {
 #if EDGERT_GEMM_INT8_SDOT
-  if (simd) {
-    sdot::gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, threads);
+    if (simd) return sdot::gemm_serial(ta, tb, bm, bn, k, ba, lda, bb, ldb, bc, ldc);
+#endif
+    gemm_pairs_serial(ta, tb, bm, bn, k, ba, lda, bb, ldb, bc, ldc, kernel, simd);
+  };
+  if (!threads) {
+    serial(m, n, a, b, c);
     return;
   }
-#endif
-  // Element (i, k) of op(A) is a[i * ars + k * acs]; (k, j) of op(B) is b[k * brs + j * bcs].
-  const std::int64_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
-  const std::int64_t brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
-  const std::int64_t kp = (k + 1) / 2;
-  const std::int64_t a_panels = (m + kMR - 1) / kMR, b_panels = (n + kNR - 1) / kNR;
-  // Both operands are packed whole first: packing is O(MK + KN) against O(MNK) multiply-adds, and
-  // packing once lets every block of C share the panels.
-  thread_local std::vector<std::int32_t> pa_buf;
-  thread_local std::vector<std::int16_t> pb_buf;
-  std::int32_t* pa = scratch(pa_buf, a_panels * kp * kMR);
-  std::int16_t* pb = scratch(pb_buf, b_panels * kp * kNR * 2);
-#pragma omp parallel if (threads)
-  {
-#pragma omp for schedule(static) nowait
-    for (std::int64_t ip = 0; ip < a_panels; ++ip)
-      pack_a_panel(a, ars, acs, m, k, ip * kMR, simd, pa + ip * kp * kMR);
-#pragma omp for schedule(static)
-    for (std::int64_t jp = 0; jp < b_panels; ++jp)
-      pack_b_panel(b, brs, bcs, n, k, jp * kNR, simd, pb + jp * kp * kNR * 2);
-
-    const std::int64_t mb = (m + kMC - 1) / kMC, nb = (n + kNC - 1) / kNC;
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t t = 0; t < mb * nb; ++t) {
-      const std::int64_t i0 = (t % mb) * kMC, i1 = std::min(m, i0 + kMC);
-      const std::int64_t j0 = (t / mb) * kNC, j1 = std::min(n, j0 + kNC);
-      for (std::int64_t p0 = 0; p0 < kp; p0 += kKCPairs) {
-        const std::int64_t pc = std::min(kKCPairs, kp - p0);
-        for (std::int64_t j = j0; j < j1; j += kNR) {
-          const std::int16_t* bpanel = pb + (j / kNR) * kp * kNR * 2 + p0 * kNR * 2;
-          for (std::int64_t i = i0; i < i1; i += kMR) {
-            const std::int32_t* apanel = pa + (i / kMR) * kp * kMR + p0 * kMR;
-            kernel(pc, apanel, bpanel, c + i * ldc + j, ldc, std::min(kMR, i1 - i),
-                   std::min(kNR, j1 - j), p0 > 0);
-          }
-        }
-      }
+#ifdef _OPENMP
+  // Threads take disjoint blocks of C along its larger side, each packing what it reads: no
+  // barrier before the final one. Shared packed panels would make every thread wait for the
+  // slowest packer, which collapses on a busy machine whose cores are oversubscribed (measured 3x
+  // slower than one thread on the 2-core build box; the same lesson as sgemm's).
+  const int nt = omp_get_max_threads();
+  const bool split_n = n >= m;
+  const std::int64_t len = split_n ? n : m;
+  const std::int64_t align = split_n ? 16 : 24;  // NR; a multiple of both MRs (6, 8)
+  const std::int64_t chunk = ((len + nt - 1) / nt + align - 1) / align * align;
+  const std::int64_t ars = ta ? 1 : lda, bcs = tb ? ldb : 1;
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int t = 0; t < nt; ++t) {
+    const std::int64_t lo = std::min(len, t * chunk), hi = std::min(len, lo + chunk);
+    if (lo >= hi) continue;
+    if (split_n) {
+      serial(m, hi - lo, a, b + lo * bcs, c + lo);
+    } else {
+      serial(hi - lo, n, a + lo * ars, b, c + lo * ldc);
     }
   }
+#endif
 }
 
 }  // namespace edgert::cpu
