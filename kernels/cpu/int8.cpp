@@ -359,8 +359,8 @@ void im2col_int8(const Geom3& g, std::int64_t cg, const std::int8_t* x, std::int
 }
 
 /// Direct int8 convolution of one output channel reading one input plane (depthwise): int32 sums.
-void conv_single_channel_int8(const Geom3& g, const std::int8_t* x, const std::int8_t* w,
-                              std::int32_t* y) {
+void conv_single_channel_int8(const Geom3& g, const std::int8_t* __restrict x,
+                              const std::int8_t* __restrict w, std::int32_t* __restrict y) {
   const std::int64_t ow = g.out[2], sx = g.s[2];
   std::fill(y, y + g.out_size(), 0);
   for (std::int64_t kz = 0; kz < g.k[0]; ++kz)
