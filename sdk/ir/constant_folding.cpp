@@ -49,6 +49,9 @@ Expected<Tensor> fold_shape_op(const Node& n) {
 // Evaluates `n` if it can be folded; returns false (and leaves `out` empty) if not.
 Expected<bool> try_fold(const Node& n, std::vector<Tensor>& out) {
   if (!n.domain.empty() || is_nondeterministic(n.info.op_type)) return false;
+  // Q/DQ on constant weights carry the model's int8 values and scales: pass fold_qdq turns them
+  // into float weights plus Value::weight_scales; folding them here would lose the scales.
+  if (n.info.op_type == "QuantizeLinear" || n.info.op_type == "DequantizeLinear") return false;
   if (n.info.op_type == "Shape" || n.info.op_type == "Size") {
     if (n.outputs.size() != 1) return false;
     EDGERT_ASSIGN_OR_RETURN(Tensor t, fold_shape_op(n));

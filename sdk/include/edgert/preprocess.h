@@ -46,14 +46,39 @@ struct PreprocessSpec {
   float scale[3] = {1.f / 255.f, 1.f / 255.f, 1.f / 255.f};
   float pad_value = 0.f;  ///< letterbox fill, in network units (after normalisation)
 
-  /// "64x64 RGB stretch NCHW mean=[..] scale=[..]".
+  /// The `edgert.preprocess` metadata format, keys in this order:
+  /// `color=RGB;resize=stretch;layout=NCHW;mean=m0,m1,m2;scale=s0,s1,s2`, then `;pad=v` when
+  /// pad_value is not 0 and `;size=WxH` when width and height are set (a spec read from model
+  /// metadata takes its size from the input shape and has none). Floats are written with the
+  /// fewest digits that read back to the same float, so parse_preprocess_spec(to_string()) gives
+  /// back an equal spec. A disabled spec is "none".
   std::string to_string() const;
+
+  bool operator==(const PreprocessSpec& o) const noexcept;
+  bool operator!=(const PreprocessSpec& o) const noexcept { return !(*this == o); }
 };
+
+/// Parses the `edgert.preprocess` format (see PreprocessSpec::to_string): `key=value` items
+/// separated by ';' in any order, spaces around items ignored, names case-insensitive. Keys: color
+/// (RGB, BGR, GRAY), resize (stretch, letterbox), layout (NCHW, NHWC), mean and scale (three
+/// comma-separated floats, or one for all channels), pad (float), size (WxH). Keys left out keep
+/// PreprocessSpec's defaults; the result is enabled. "none" gives a disabled spec. Unknown or
+/// repeated keys, malformed numbers and scale 0 are kInvalidArgument errors quoting the item.
+Expected<PreprocessSpec> parse_preprocess_spec(const std::string& text);
 
 const char* pixel_format_name(PixelFormat f) noexcept;
 /// "RGB", "BGR", "RGBA", "BGRx", "GRAY8", "NV12", "I420" (the GStreamer format names).
 Expected<PixelFormat> parse_pixel_format(const std::string& name);
+/// "RGB", "BGR", "GRAY" (parse also accepts "GRAY8"; case-insensitive).
 const char* color_order_name(ColorOrder c) noexcept;
 Expected<ColorOrder> parse_color_order(const std::string& name);
+/// "stretch", "letterbox".
+const char* resize_mode_name(ResizeMode m) noexcept;
+Expected<ResizeMode> parse_resize_mode(const std::string& name);
+/// "NCHW", "NHWC".
+const char* tensor_layout_name(TensorLayout l) noexcept;
+Expected<TensorLayout> parse_tensor_layout(const std::string& name);
+/// Channels of the network input for a colour order: 3, or 1 for kGray.
+inline int color_order_channels(ColorOrder c) noexcept { return c == ColorOrder::kGray ? 1 : 3; }
 
 }  // namespace edgert

@@ -1,6 +1,7 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
-#include "npy.h"
+#include "core/npy.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -10,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-namespace edgert::test {
+namespace edgert {
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
@@ -83,22 +84,35 @@ Expected<Shape> read_shape(const std::string& header, const std::string& label) 
   return Shape(std::move(dims));
 }
 
+// numpy's descr for each EdgeRT dtype; one-byte types are written with '|' (no byte order).
+struct DescrEntry {
+  DataType dtype;
+  const char* descr;
+};
+constexpr DescrEntry kDescrs[] = {
+    {DataType::kFloat32, "<f4"}, {DataType::kFloat16, "<f2"}, {DataType::kInt8, "|i1"},
+    {DataType::kUInt8, "|u1"},   {DataType::kInt32, "<i4"},   {DataType::kInt64, "<i8"},
+    {DataType::kBool, "|b1"},
+};
+
 Expected<DataType> dtype_from_descr(const std::string& descr, const std::string& label) {
-  if (descr == "<f4") return DataType::kFloat32;
-  if (descr == "<i8") return DataType::kInt64;
-  if (descr == "|u1" || descr == "<u1" || descr == ">u1") return DataType::kUInt8;
-  return make_error(
-      StatusCode::kUnsupported,
-      label + ": dtype '" + descr + "' not supported (float32 '<f4', int64 '<i8', uint8 '|u1')");
+  for (const DescrEntry& e : kDescrs) {
+    if (descr == e.descr) return e.dtype;
+    // One-byte types carry no byte order: numpy may write '|', '<', '>' or '='.
+    if (dtype_size(e.dtype) == 1 && descr.size() == 3 && descr.compare(1, 2, e.descr + 1) == 0 &&
+        (descr[0] == '<' || descr[0] == '>' || descr[0] == '='))
+      return e.dtype;
+  }
+  return make_error(StatusCode::kUnsupported,
+                    label + ": dtype '" + descr +
+                        "' not supported (float32 '<f4', float16 '<f2', int8 '|i1', uint8 '|u1', "
+                        "int32 '<i4', int64 '<i8', bool '|b1')");
 }
 
 const char* descr_of(DataType t) {
-  switch (t) {
-    case DataType::kFloat32: return "<f4";
-    case DataType::kInt64: return "<i8";
-    case DataType::kUInt8: return "|u1";
-    default: return nullptr;
-  }
+  for (const DescrEntry& e : kDescrs)
+    if (e.dtype == t) return e.descr;
+  return nullptr;
 }
 
 bool host_is_little_endian() {
@@ -110,7 +124,7 @@ bool host_is_little_endian() {
 
 }  // namespace
 
-Expected<Tensor> parse_npy(const std::string& bytes, const std::string& label) {
+Expected<NpyHeader> parse_npy_header(const std::string& bytes, const std::string& label) {
   if (!host_is_little_endian())
     return make_error(StatusCode::kUnsupported, label + ": big-endian hosts are not supported");
   if (bytes.size() < kMagicLen + 4 || bytes.compare(0, kMagicLen, kMagic, kMagicLen) != 0)
@@ -144,7 +158,6 @@ Expected<Tensor> parse_npy(const std::string& bytes, const std::string& label) {
   if (fortran && non_unit > 1)
     return make_error(StatusCode::kUnsupported, label + ": Fortran-order arrays not supported");
 
-  const std::size_t data_start = header_start + header_len;
   const std::size_t elem = dtype_size(dtype);
   std::size_t count = 1;
   for (std::int64_t d : shape.dims()) {
@@ -153,16 +166,63 @@ Expected<Tensor> parse_npy(const std::string& bytes, const std::string& label) {
       return parse_error(label, "shape " + shape.to_string() + " overflows");
     count *= static_cast<std::size_t>(d);
   }
-  const std::size_t expected = count * elem;
-  const std::size_t have = bytes.size() - data_start;
-  if (have != expected) {
-    return parse_error(label, "shape " + shape.to_string() + " " + dtype_name(dtype) + " needs " +
-                                  std::to_string(expected) + " data bytes, the file has " +
-                                  std::to_string(have));
-  }
-  EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, shape));
-  if (expected > 0) std::memcpy(t.raw(), bytes.data() + data_start, expected);
+  NpyHeader h;
+  h.dtype = dtype;
+  h.shape = std::move(shape);
+  h.data_offset = header_start + header_len;
+  h.data_bytes = count * elem;
+  return h;
+}
+
+Expected<Tensor> parse_npy(const std::string& bytes, const std::string& label) {
+  EDGERT_ASSIGN_OR_RETURN(NpyHeader h, parse_npy_header(bytes, label));
+  EDGERT_RETURN_IF_ERROR(check_npy_size(h, bytes.size(), label));
+  EDGERT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(h.dtype, h.shape));
+  if (h.data_bytes > 0) std::memcpy(t.raw(), bytes.data() + h.data_offset, h.data_bytes);
   return t;
+}
+
+Status check_npy_size(const NpyHeader& h, std::size_t file_bytes, const std::string& label) {
+  const std::size_t have = file_bytes - std::min(file_bytes, h.data_offset);
+  if (have != h.data_bytes) {
+    return parse_error(label, "shape " + h.shape.to_string() + " " + dtype_name(h.dtype) +
+                                  " needs " + std::to_string(h.data_bytes) +
+                                  " data bytes, the file has " + std::to_string(have));
+  }
+  return Status::ok_status();
+}
+
+Expected<NpyHeader> read_npy_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return make_error(StatusCode::kNotFound, path + ": cannot open");
+  const auto file_bytes = static_cast<std::size_t>(in.tellg());
+  in.seekg(0);
+  // The fixed part (magic, version, header length) is at most 12 bytes; then the header itself.
+  std::string bytes(std::min<std::size_t>(12, file_bytes), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!in) return make_error(StatusCode::kIoError, path + ": read failed");
+  if (bytes.size() >= 10 && bytes.compare(0, kMagicLen, kMagic, kMagicLen) == 0) {
+    const auto major = static_cast<unsigned char>(bytes[6]);
+    std::size_t len = 0, start = 10;
+    if (major == 1) {
+      len = static_cast<unsigned char>(bytes[8]) |
+            (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    } else if (bytes.size() >= 12) {
+      for (int b = 0; b < 4; ++b)
+        len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
+      start = 12;
+    }
+    const std::size_t want = std::min(file_bytes, start + len);
+    if (want > bytes.size()) {
+      const std::size_t had = bytes.size();
+      bytes.resize(want);
+      in.read(bytes.data() + had, static_cast<std::streamsize>(want - had));
+      if (!in) return make_error(StatusCode::kIoError, path + ": read failed");
+    }
+  }
+  EDGERT_ASSIGN_OR_RETURN(NpyHeader h, parse_npy_header(bytes, path));
+  EDGERT_RETURN_IF_ERROR(check_npy_size(h, file_bytes, path));
+  return h;
 }
 
 Expected<Tensor> read_npy(const std::string& path) {
@@ -217,4 +277,4 @@ Status write_npy(const std::string& path, const Tensor& t) {
   return Status::ok_status();
 }
 
-}  // namespace edgert::test
+}  // namespace edgert
