@@ -14,6 +14,7 @@
 #include "edgert/half.h"
 #include "ir/interpreter.h"
 #include "kernels/cpu/op_def.h"
+#include "passes/pass.h"
 #include "test_util.h"
 
 namespace edgert::test {
@@ -510,6 +511,88 @@ TEST_CASE("fp16 lowering rounds weights and marks outputs for rounding", "[preci
   std::mt19937 rng(4);
   auto in = random_inputs(*g, rng);
   CHECK(rel_l2(run_y(*g, in), run_y(*ref, in)) < 5e-3);
+}
+
+/// conv1 + relu -> conv2 + residual add + relu + max pool -> conv3 (1x1) -> gap -> flatten -> fc
+/// -> softmax, in plain ONNX ops: the optimization passes turn it into FusedConv / FusedGemm
+/// layers.
+std::unique_ptr<ir::Graph> make_resnet_block(unsigned seed = 31) {
+  GraphBuilder b(seed);
+  b.input("x", {1, 3, 16, 16});
+  b.constant("w1", {8, 3, 3, 3}, 0.5);
+  b.constant("b1", {8}, 0.1);
+  b.constant("w2", {8, 8, 3, 3}, 0.3);
+  b.constant("b2", {8}, 0.1);
+  b.constant("w3", {16, 8, 1, 1}, 0.5);
+  b.constant("wf", {10, 16}, 0.5);
+  b.constant("bf", {10}, 0.1);
+  b.node("Conv", "conv1", {"x", "w1", "b1"}, {"c1"}, attrs_pads1());
+  b.node("Relu", "relu1", {"c1"}, {"r1"});
+  b.node("Conv", "conv2", {"r1", "w2", "b2"}, {"c2"}, attrs_pads1());
+  b.node("Add", "add2", {"c2", "r1"}, {"s2"});
+  b.node("Relu", "relu2", {"s2"}, {"r2"});
+  AttrMap pool;
+  pool.set("kernel_shape", std::vector<std::int64_t>{2, 2});
+  pool.set("strides", std::vector<std::int64_t>{2, 2});
+  b.node("MaxPool", "pool2", {"r2"}, {"p2"}, pool);
+  b.node("Conv", "conv3", {"p2", "w3"}, {"c3"});
+  b.node("GlobalAveragePool", "gap", {"c3"}, {"g"});
+  b.node("Flatten", "flatten", {"g"}, {"f"});
+  AttrMap tb;
+  tb.set("transB", std::int64_t{1});
+  b.node("Gemm", "fc", {"f", "wf", "bf"}, {"logits"}, tb);
+  AttrMap ax;
+  ax.set("axis", std::int64_t{1});
+  b.node("Softmax", "softmax", {"logits"}, {"y"}, ax);
+  b.output("y");
+  return b.finish();
+}
+
+TEST_CASE("precision on an optimized graph: FusedConv / FusedGemm layers", "[precision]") {
+  if (!cpu::find_op("FusedConv")) EDGERT_SKIP("FusedConv is not in the CPU op table");
+  auto ref = make_resnet_block();
+  auto g = make_resnet_block();
+  ir::BuildLog log;
+  passes::PassContext pctx{log, {}};
+  REQUIRE(passes::optimize(*g, pctx).ok());
+  INFO(log_text(log) << g->dump());
+  int fused_convs = 0;
+  for (const ir::Node* n : g->nodes()) fused_convs += n->info.op_type == "FusedConv";
+  REQUIRE(fused_convs == 3);
+  std::mt19937 rng(12);
+  auto in = random_inputs(*ref, rng);
+  const Tensor y_ref = run_y(*ref, in);
+
+  SECTION("int8") {
+    calibrate(*g);
+    auto cfg = config(Precision::kINT8);
+    cfg.layer_precisions = {{"relu2", Precision::kINT8}};  // an origin name fused into conv2
+    REQUIRE(builder::assign_precision(*g, cfg, log).ok());
+    const Status st = builder::lower_precision(*g, log);
+    INFO(st.to_string() << "\n" << log_text(log) << g->dump());
+    REQUIRE(st.ok());
+    int int8_layers = 0, int8_tensors = 0;
+    for (const ir::Node* n : g->nodes()) {
+      int8_layers += n->info.op_type == "ConvInt8";
+      if (n->info.op_type == "FusedGemm") CHECK(n->precision == Precision::kFP32);  // the tail
+      for (const ir::Value* v : n->outputs) int8_tensors += v->info.dtype == DataType::kInt8;
+    }
+    CHECK(int8_layers == 3);
+    CHECK(int8_tensors == 2);  // conv1 -> conv2 (X and residual Z), conv2 -> conv3
+    const double err = rel_l2(run_y(*g, in), y_ref);
+    std::printf("optimized + int8-lowered block vs fp32 (softmax output): rel L2 %.4f\n", err);
+    CHECK(err < 4e-2);
+  }
+  SECTION("fp16") {
+    REQUIRE(builder::assign_precision(*g, config(Precision::kFP16), log).ok());
+    REQUIRE(builder::lower_precision(*g, log).ok());
+    for (const ir::Node* n : g->nodes())
+      if (n->info.op_type == "FusedConv" || n->info.op_type == "FusedGemm")
+        CHECK(n->info.attrs.get_int("round_fp16", 0).value() == 1);
+    const double err = rel_l2(run_y(*g, in), y_ref);
+    CHECK(err < 5e-3);
+    CHECK(err > 0);
+  }
 }
 
 TEST_CASE("lowering rejects a precision an op cannot run in", "[precision]") {
