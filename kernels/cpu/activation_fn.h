@@ -15,8 +15,8 @@ namespace edgert::cpu {
 enum class Activation : std::uint8_t {
   kNone,
   kRelu,
-  kClip,         ///< alpha = min, beta = max (Relu6: 0, 6)
-  kLeakyRelu,    ///< alpha
+  kClip,       ///< alpha = min, beta = max (Relu6: 0, 6)
+  kLeakyRelu,  ///< alpha
   kSigmoid,
   kHardSigmoid,  ///< alpha, beta (ONNX defaults 0.2, 0.5)
   kHardSwish,

@@ -2,14 +2,15 @@
 // Conv and ConvTranspose (float32, 1-D to 3-D). Conv runs as im2col + GEMM per group and image
 // (column buffer tiled over output rows), with a direct GEMM for 1x1 stride-1 unpadded convs and a
 // direct loop when each output channel reads one input channel (depthwise). ConvTranspose runs as
-// GEMM + col2im.
+// GEMM + col2im. conv_forward is also FusedConv's convolution: it applies the fused epilogue (bias,
+// residual, activation, fp16 rounding) on each output block right after computing it.
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "kernels/cpu/conv_gemm.h"
 #include "kernels/cpu/gemm_eigen.h"
-#include "kernels/cpu/nn_common.h"
 
 namespace edgert::cpu {
 namespace {
@@ -257,40 +258,58 @@ void add_bias(const float* bias, std::int64_t n, std::int64_t m, std::int64_t pl
 Status infer_conv(InferContext& ctx) { return infer_conv_common(ctx, false); }
 Status infer_conv_transpose(InferContext& ctx) { return infer_conv_common(ctx, true); }
 
-Status compute_conv(ComputeContext& ctx) {
-  EDGERT_ASSIGN_OR_RETURN(ConvAttrs a, parse_conv(ctx.node, false));
-  const Tensor& x = *ctx.inputs[0];
-  const Tensor& w = *ctx.inputs[1];
-  const Tensor* b = ctx.has_input(2) ? ctx.inputs[2] : nullptr;
-  Shape bs = b ? b->shape() : Shape();
+Status conv_output_shape(const NodeInfo& node, const Shape& x, const Shape& w, const Shape* b,
+                         Shape& out, Geom3* geom) {
+  EDGERT_ASSIGN_OR_RETURN(ConvAttrs a, parse_conv(node, false));
+  return conv_shapes(node, false, a, x, w, b, out, geom);
+}
+
+Status conv_forward(const NodeInfo& node, const Tensor& x, const Tensor& w, const Epilogue& ep,
+                    float* yp) {
   Shape out_shape;
   Geom3 g;
-  EDGERT_RETURN_IF_ERROR(
-      conv_shapes(ctx.node, false, a, x.shape(), w.shape(), b ? &bs : nullptr, out_shape, &g));
-  Tensor& yt = *ctx.outputs[0];
+  EDGERT_RETURN_IF_ERROR(conv_output_shape(node, x.shape(), w.shape(), nullptr, out_shape, &g));
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t grp, node.attrs.get_int("group", 1));
   const std::int64_t n = x.shape()[0], c = x.shape()[1], m = w.shape()[0];
-  const std::int64_t grp = a.group, cg = c / grp, mg = m / grp;
+  const std::int64_t cg = c / grp, mg = m / grp;
   const std::int64_t is = g.in_size(), os = g.out_size(), ks = g.k_size(), kdim = cg * ks;
+  if (out_shape.numel() == 0) return {};
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
-  float* yp = yt.data<float>();
-  if (yt.numel() == 0) return {};
+  const bool has_bias = ep.bias != nullptr;
+  // The epilogue of `rows` output channels starting at channel `oc0` of image `img`, over the
+  // output positions [p0, p0 + len) of each channel.
+  auto epilogue = [&](std::int64_t img, std::int64_t oc0, std::int64_t rows, std::int64_t p0,
+                      std::int64_t len) {
+    if (!has_bias && !ep.residual && ep.trivial_tail()) return;
+#pragma omp parallel for schedule(static) if (rows * len > 65536 && !in_parallel_region())
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::int64_t off = (img * m + oc0 + r) * os + p0;
+      apply_epilogue_span(ep, has_bias, has_bias ? ep.bias[oc0 + r] : 0.0f,
+                          ep.residual ? ep.residual + off : nullptr, yp + off, len);
+    }
+  };
 
   const bool pointwise = ks == 1 && g.s[0] == 1 && g.s[1] == 1 && g.s[2] == 1 && g.pb[0] == 0 &&
                          g.pb[1] == 0 && g.pb[2] == 0 && os == is;
   if (cg == 1) {
     // Each output channel reads one input plane: a direct loop beats im2col (depthwise convs).
-    std::fill(yp, yp + yt.numel(), 0.0f);
 #pragma omp parallel for schedule(dynamic, 1)
     for (std::int64_t i = 0; i < n * m; ++i) {
       const std::int64_t img = i / m, oc = i % m, ic = oc / mg;
-      conv_single_channel(g, xp + (img * c + ic) * is, wp + oc * ks, yp + i * os);
+      float* y = yp + i * os;
+      std::fill(y, y + os, 0.0f);
+      conv_single_channel(g, xp + (img * c + ic) * is, wp + oc * ks, y);
+      apply_epilogue_span(ep, has_bias, has_bias ? ep.bias[oc] : 0.0f,
+                          ep.residual ? ep.residual + i * os : nullptr, y, os);
     }
   } else if (pointwise) {
     for (std::int64_t img = 0; img < n; ++img)
-      for (std::int64_t gi = 0; gi < grp; ++gi)
+      for (std::int64_t gi = 0; gi < grp; ++gi) {
         sgemm(false, false, mg, os, cg, 1.0f, wp + gi * mg * cg, cg, xp + (img * c + gi * cg) * is,
               is, 0.0f, yp + (img * m + gi * mg) * os, os);
+        epilogue(img, gi * mg, mg, 0, os);
+      }
   } else {
     const std::int64_t rows_total = g.out[0] * g.out[1], ow = g.out[2];
     const std::int64_t tile_rows = std::max<std::int64_t>(
@@ -305,11 +324,17 @@ Status compute_conv(ComputeContext& ctx) {
           im2col(g, cg, xg, q0, q1, col.data());
           sgemm(false, false, mg, cols, kdim, 1.0f, wp + gi * mg * kdim, kdim, col.data(), cols,
                 0.0f, yg + q0 * ow, os);
+          epilogue(img, gi * mg, mg, q0 * ow, cols);
         }
       }
   }
-  add_bias(b ? b->data<float>() : nullptr, n, m, os, yp);
   return {};
+}
+
+Status compute_conv(ComputeContext& ctx) {
+  Epilogue ep;
+  ep.bias = ctx.has_input(2) ? ctx.inputs[2]->data<float>() : nullptr;
+  return conv_forward(ctx.node, *ctx.inputs[0], *ctx.inputs[1], ep, ctx.outputs[0]->data<float>());
 }
 
 Status compute_conv_transpose(ComputeContext& ctx) {

@@ -12,14 +12,14 @@ std::string join(const std::vector<std::int64_t>& v) {
 
 }  // namespace
 
-Expected<WindowAttrs> parse_window_attrs(const NodeInfo& node) {
+Expected<WindowAttrs> parse_window_attrs(const NodeInfo& node, const std::string& prefix) {
   WindowAttrs w;
-  EDGERT_ASSIGN_OR_RETURN(w.kernel_shape, node.attrs.get_ints("kernel_shape"));
-  EDGERT_ASSIGN_OR_RETURN(w.strides, node.attrs.get_ints("strides"));
-  EDGERT_ASSIGN_OR_RETURN(w.dilations, node.attrs.get_ints("dilations"));
-  EDGERT_ASSIGN_OR_RETURN(w.pads, node.attrs.get_ints("pads"));
-  EDGERT_ASSIGN_OR_RETURN(std::string ap, node.attrs.get_string("auto_pad", "NOTSET"));
-  EDGERT_ASSIGN_OR_RETURN(std::int64_t ceil_mode, node.attrs.get_int("ceil_mode", 0));
+  EDGERT_ASSIGN_OR_RETURN(w.kernel_shape, node.attrs.get_ints(prefix + "kernel_shape"));
+  EDGERT_ASSIGN_OR_RETURN(w.strides, node.attrs.get_ints(prefix + "strides"));
+  EDGERT_ASSIGN_OR_RETURN(w.dilations, node.attrs.get_ints(prefix + "dilations"));
+  EDGERT_ASSIGN_OR_RETURN(w.pads, node.attrs.get_ints(prefix + "pads"));
+  EDGERT_ASSIGN_OR_RETURN(std::string ap, node.attrs.get_string(prefix + "auto_pad", "NOTSET"));
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t ceil_mode, node.attrs.get_int(prefix + "ceil_mode", 0));
   w.ceil_mode = ceil_mode != 0;
   if (ap == "NOTSET" || ap.empty()) {
     w.auto_pad = AutoPad::kNotSet;
@@ -30,16 +30,18 @@ Expected<WindowAttrs> parse_window_attrs(const NodeInfo& node) {
   } else if (ap == "VALID") {
     w.auto_pad = AutoPad::kValid;
   } else {
-    return invalid(node, "attribute 'auto_pad'=" + ap + " is not a valid value");
+    return invalid(node, "attribute '" + prefix + "auto_pad'=" + ap + " is not a valid value");
   }
   for (auto k : w.kernel_shape)
-    if (k < 1) return invalid(node, "kernel_shape " + join(w.kernel_shape) + " must be positive");
+    if (k < 1)
+      return invalid(node, prefix + "kernel_shape " + join(w.kernel_shape) + " must be positive");
   for (auto s : w.strides)
-    if (s < 1) return invalid(node, "strides " + join(w.strides) + " must be positive");
+    if (s < 1) return invalid(node, prefix + "strides " + join(w.strides) + " must be positive");
   for (auto d : w.dilations)
-    if (d < 1) return invalid(node, "dilations " + join(w.dilations) + " must be positive");
+    if (d < 1)
+      return invalid(node, prefix + "dilations " + join(w.dilations) + " must be positive");
   for (auto p : w.pads)
-    if (p < 0) return invalid(node, "pads " + join(w.pads) + " must be non-negative");
+    if (p < 0) return invalid(node, prefix + "pads " + join(w.pads) + " must be non-negative");
   return w;
 }
 

@@ -29,8 +29,9 @@ struct WindowAttrs {
   bool ceil_mode = false;
 };
 
-/// Reads kernel_shape/strides/dilations/pads/auto_pad/ceil_mode and checks their values.
-Expected<WindowAttrs> parse_window_attrs(const NodeInfo& node);
+/// Reads kernel_shape/strides/dilations/pads/auto_pad/ceil_mode and checks their values. `prefix`
+/// is prepended to every name (FusedConv's max pool reads "pool_kernel_shape", ...).
+Expected<WindowAttrs> parse_window_attrs(const NodeInfo& node, const std::string& prefix = "");
 
 /// Checks the attribute lengths against the spatial rank `nd` and fills the defaults (strides and
 /// dilations 1, pads 0). kernel_shape stays as given.

@@ -26,13 +26,13 @@ constexpr std::size_t kMiscOpCount = 5;     // resize.cpp, quant.cpp (misc_ops.h
 
 // The builder's own layer ops (domain "edgert"): what fusion and int8 lowering produce.
 // fused_conv.cpp: FusedConv, FusedGemm
-constexpr std::size_t kFusedConvOpCount = 0;
+constexpr std::size_t kFusedConvOpCount = 2;
 
 // fused_pointwise.cpp: Pointwise, SoftmaxTopK, SiLU (Gelu is ONNX's, in the unary family)
 constexpr std::size_t kFusedPointwiseOpCount = 3;
 
 // int8.cpp: ConvInt8, GemmInt8
-constexpr std::size_t kInt8OpCount = 0;
+constexpr std::size_t kInt8OpCount = 2;
 
 constexpr std::size_t kOpCount = kUnaryOpCount + kBinaryOpCount + kNnOpCount + kTensorOpCount +
                                  kReduceOpCount + kMiscOpCount + kFusedConvOpCount +

@@ -1,14 +1,15 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // MaxPool (float32, int8, uint8; optional int64 Indices), AveragePool, LpPool and the Global*
 // pools, 1-D to 3-D. Pooling is a small share of CNN time, so the kernels are plain loops,
-// parallel over (image, channel) planes.
+// parallel over (image, channel) planes. FusedConv's trailing max pool runs the same code
+// (max_pool_output_shape, max_pool_f32 in conv_gemm.h).
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "kernels/cpu/nn_common.h"
+#include "kernels/cpu/conv_gemm.h"
 
 namespace edgert::cpu {
 namespace {
@@ -51,37 +52,41 @@ Status check_pool_dtype(const InferContext& ctx) {
 }
 
 /// Output shape (and, with static shapes, the 3-D geometry) of a windowed pool.
-Status pool_shapes(const NodeInfo& node, PoolAttrs& a, const Shape& xs, Shape& out, Geom3* g) {
+Status window_pool_shapes(const NodeInfo& node, WindowAttrs& w, const Shape& xs, Shape& out,
+                          Geom3* g) {
   if (xs.unknown_rank()) {
-    if (a.w.kernel_shape.empty()) return invalid(node, "attribute 'kernel_shape' is required");
-    std::vector<std::int64_t> d(a.w.kernel_shape.size() + 2, Shape::kUnknownDim);
+    if (w.kernel_shape.empty()) return invalid(node, "attribute 'kernel_shape' is required");
+    std::vector<std::int64_t> d(w.kernel_shape.size() + 2, Shape::kUnknownDim);
     out = Shape(d);
     return {};
   }
   if (xs.rank() < 3)
     return invalid(node, "input must have rank >= 3 (N, C, spatial...), got " + xs.to_string());
   const std::size_t nd = xs.rank() - 2;
-  if (a.w.kernel_shape.empty()) return invalid(node, "attribute 'kernel_shape' is required");
-  EDGERT_RETURN_IF_ERROR(resolve_window_attrs(node, nd, a.w));
+  if (w.kernel_shape.empty()) return invalid(node, "attribute 'kernel_shape' is required");
+  EDGERT_RETURN_IF_ERROR(resolve_window_attrs(node, nd, w));
   std::vector<std::int64_t> dims = {xs[0], xs[1]};
   for (std::size_t d = 0; d < nd; ++d) {
     std::int64_t o = 0, pb = 0, pe = 0;
-    EDGERT_RETURN_IF_ERROR(
-        window_output_dim(node, a.w, d, xs[d + 2], a.w.kernel_shape[d], o, pb, pe));
+    EDGERT_RETURN_IF_ERROR(window_output_dim(node, w, d, xs[d + 2], w.kernel_shape[d], o, pb, pe));
     dims.push_back(o);
     if (g) {
       const std::size_t j = slot3(d, nd);
       g->in[j] = xs[d + 2];
       g->out[j] = o;
-      g->k[j] = a.w.kernel_shape[d];
-      g->s[j] = a.w.strides[d];
-      g->dl[j] = a.w.dilations[d];
+      g->k[j] = w.kernel_shape[d];
+      g->s[j] = w.strides[d];
+      g->dl[j] = w.dilations[d];
       g->pb[j] = pb;
       g->pe[j] = pe;
     }
   }
   out = Shape(dims);
   return {};
+}
+
+Status pool_shapes(const NodeInfo& node, PoolAttrs& a, const Shape& xs, Shape& out, Geom3* g) {
+  return window_pool_shapes(node, a.w, xs, out, g);
 }
 
 template <typename T>
@@ -209,6 +214,18 @@ Status compute_pool(ComputeContext& ctx, PoolKind kind) {
 }
 
 }  // namespace
+
+Status max_pool_output_shape(const NodeInfo& node, WindowAttrs& w, const Shape& xs, Shape& out,
+                             Geom3* geom) {
+  return window_pool_shapes(node, w, xs, out, geom);
+}
+
+void max_pool_f32(const Geom3& g, std::int64_t planes, const float* x, float* y) {
+  const std::int64_t is = g.in_size(), os = g.out_size();
+#pragma omp parallel for schedule(static) if (planes * os > 4096)
+  for (std::int64_t i = 0; i < planes; ++i)
+    max_pool_plane<float>(g, x + i * is, y + i * os, nullptr, 0, false);
+}
 
 Status infer_pool(InferContext& ctx) {
   EDGERT_ASSIGN_OR_RETURN(PoolAttrs a, parse_pool(ctx.node));

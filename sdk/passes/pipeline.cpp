@@ -8,20 +8,33 @@ namespace edgert::passes {
 
 const std::vector<PassInfo>& pipeline() {
   static const std::vector<PassInfo> kPasses = {
-      {"eliminate_noops", eliminate_noops},  // eliminate_noops.cpp: Identity, Dropout (inference) and no-op Reshape/Transpose/Cast/Pad removed
-      {"fold_qdq", fold_qdq},  // fold_qdq.cpp: explicit quantization: Q/DQ pairs become per-tensor scales, DQ'd weights int8 + scales
-      {"collapse_reshapes", collapse_reshapes},  // collapse_reshapes.cpp: Reshape/Flatten/Squeeze/Unsqueeze chains into one Reshape; Transpose chains composed
-      {"recognize_patterns", recognize_patterns},  // recognize_patterns.cpp: ReduceMean over HW as GlobalAveragePool; Gelu, LayerNorm and x*sigmoid(x) subgraphs
-      {"fold_batchnorm", fold_batchnorm},  // fold_batchnorm.cpp: BatchNormalization folded into the preceding Conv/Gemm
-      {"fold_scale", fold_scale},  // fold_scale.cpp: per-channel Mul/Add after a Conv folded into its weights/bias
-      {"fold_pad", fold_pad},  // fold_pad.cpp: zero Pad over spatial dims folded into the following Conv's pads
-      {"make_fused_layers", make_fused_layers},  // make_fused_layers.cpp: every Conv becomes FusedConv, every Gemm/MatMul with constant weights FusedGemm
+      {"eliminate_noops", eliminate_noops},  // eliminate_noops.cpp: Identity, Dropout (inference)
+                                             // and no-op Reshape/Transpose/Cast/Pad removed
+      {"fold_qdq", fold_qdq},  // fold_qdq.cpp: explicit quantization: Q/DQ pairs become per-tensor
+                               // scales, DQ'd weights int8 + scales
+      {"collapse_reshapes",
+       collapse_reshapes},  // collapse_reshapes.cpp: Reshape/Flatten/Squeeze/Unsqueeze chains into
+                            // one Reshape; Transpose chains composed
+      {"recognize_patterns",
+       recognize_patterns},  // recognize_patterns.cpp: ReduceMean over HW as GlobalAveragePool;
+                             // Gelu, LayerNorm and x*sigmoid(x) subgraphs
+      {"fold_batchnorm", fold_batchnorm},  // fold_batchnorm.cpp: BatchNormalization folded into the
+                                           // preceding Conv/Gemm
+      {"fold_scale", fold_scale},  // fold_scale.cpp: per-channel Mul/Add after a Conv folded into
+                                   // its weights/bias
+      {"fold_pad",
+       fold_pad},  // fold_pad.cpp: zero Pad over spatial dims folded into the following Conv's pads
+      {"make_fused_layers",
+       make_fused_layers},  // make_fused_layers.cpp: every Conv becomes FusedConv, every
+                            // Gemm/MatMul with constant weights FusedGemm
       {"fuse_conv_add", fuse_conv_add},  // fuse_conv_add.cpp: FusedConv + residual Add
-      {"fuse_conv_activation", fuse_conv_activation},  // fuse_conv_activation.cpp: FusedConv + activation
+      {"fuse_conv_activation",
+       fuse_conv_activation},                    // fuse_conv_activation.cpp: FusedConv + activation
       {"fuse_conv_maxpool", fuse_conv_maxpool},  // fuse_conv_maxpool.cpp: FusedConv + MaxPool
-      {"fuse_gemm", fuse_gemm},  // fuse_gemm.cpp: FusedGemm + bias Add + activation
+      {"fuse_gemm", fuse_gemm},                  // fuse_gemm.cpp: FusedGemm + bias Add + activation
       {"fuse_softmax_topk", fuse_softmax_topk},  // fuse_softmax_topk.cpp: Softmax + TopK/ArgMax
-      {"fuse_pointwise", fuse_pointwise},  // fuse_pointwise.cpp: chains of pointwise ops into one Pointwise layer
+      {"fuse_pointwise",
+       fuse_pointwise},  // fuse_pointwise.cpp: chains of pointwise ops into one Pointwise layer
   };
   return kPasses;
 }
@@ -46,12 +59,14 @@ std::string precision_conflict(const PassContext& ctx, const ir::Node& a, const 
   const Precision* pa = nullptr;
   const Precision* pb = nullptr;
   for (const auto& name : origin_names(a))
-    if (auto it = ctx.layer_precisions.find(name); it != ctx.layer_precisions.end()) pa = &it->second;
+    if (auto it = ctx.layer_precisions.find(name); it != ctx.layer_precisions.end())
+      pa = &it->second;
   for (const auto& name : origin_names(b))
-    if (auto it = ctx.layer_precisions.find(name); it != ctx.layer_precisions.end()) pb = &it->second;
+    if (auto it = ctx.layer_precisions.find(name); it != ctx.layer_precisions.end())
+      pb = &it->second;
   if (pa && pb && *pa != *pb)
-    return std::string("different precision (") + precision_name(*pa) + " vs " + precision_name(*pb) +
-           ")";
+    return std::string("different precision (") + precision_name(*pa) + " vs " +
+           precision_name(*pb) + ")";
   return {};
 }
 

@@ -1,0 +1,147 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+// Running an engine on the CPU: one arena per context; every layer's compute function runs on
+// tensors that borrow arena, weight or caller memory. Views (Reshape-like layers) cost nothing.
+
+#include <cstring>
+
+#include "edgert/runtime.h"
+#include "runtime/runtime_internal.h"
+
+namespace edgert {
+namespace {
+
+// The arena starts filled with 0xFF bytes (NaN for float32/float16): a kernel that relies on
+// zeroed outputs then fails the round-trip tests instead of passing by luck on fresh memory.
+constexpr int kArenaPoison = 0xFF;
+
+std::string tensor_text(DataType t, const Shape& s) {
+  return std::string(dtype_name(t)) + " " + s.to_string();
+}
+
+}  // namespace
+
+ExecutionContext::ExecutionContext(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ExecutionContext::~ExecutionContext() = default;
+
+const Engine& ExecutionContext::engine() const noexcept { return *impl_->engine; }
+
+void ExecutionContext::set_tensor_observer(TensorObserver observer) {
+  impl_->observer = std::move(observer);
+}
+
+Expected<std::unique_ptr<ExecutionContext>> Engine::create_context() const {
+  const engine::EngineDef& d = impl_->def;
+  auto ctx = std::make_unique<ExecutionContext::Impl>();
+  ctx->engine = shared_from_this();
+  const std::uint64_t arena_bytes = d.memory.arena_bytes ? d.memory.arena_bytes : 1;
+  auto arena = Tensor::allocate(DataType::kUInt8, Shape({static_cast<std::int64_t>(arena_bytes)}));
+  if (!arena) return arena.status().with_context("creating an execution context");
+  ctx->arena = std::move(arena).value();
+  std::memset(ctx->arena.raw(), kArenaPoison, ctx->arena.nbytes());
+
+  auto* base = static_cast<std::uint8_t*>(ctx->arena.raw());
+  ctx->views.resize(d.tensors.size());
+  for (std::size_t i = 0; i < d.tensors.size(); ++i) {
+    const engine::TensorDef& t = d.tensors[i];
+    if (t.storage == engine::Storage::kArena) {
+      // No holder: the views never outlive the context, which owns the arena.
+      ctx->views[i] = Tensor::borrow(t.dtype, t.shape, base + t.offset, nullptr);
+    } else if (!impl_->weight_views[i].empty()) {
+      ctx->views[i] = impl_->weight_views[i];
+    }
+  }
+  // The pointer lists are built once: views are rebound in place, their addresses never change.
+  ctx->layer_inputs.resize(d.layers.size());
+  ctx->layer_outputs.resize(d.layers.size());
+  for (std::size_t li = 0; li < d.layers.size(); ++li) {
+    const engine::LayerDef& l = d.layers[li];
+    for (auto t : l.inputs)
+      ctx->layer_inputs[li].push_back(t < 0 ? nullptr : &ctx->views[static_cast<std::size_t>(t)]);
+    for (auto t : l.outputs)
+      ctx->layer_outputs[li].push_back(t < 0 ? nullptr : &ctx->views[static_cast<std::size_t>(t)]);
+  }
+  return std::unique_ptr<ExecutionContext>(new ExecutionContext(std::move(ctx)));
+}
+
+Status ExecutionContext::execute(const std::vector<const Tensor*>& inputs,
+                                 std::vector<Tensor>& outputs) {
+  Impl& c = *impl_;
+  const Engine::Impl& e = c.engine->impl();
+  const engine::EngineDef& d = e.def;
+
+  if (inputs.size() != e.inputs.size())
+    return make_error(StatusCode::kInvalidArgument,
+                      "execute: the engine has " + std::to_string(e.inputs.size()) +
+                          " inputs, got " + std::to_string(inputs.size()));
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const TensorDesc& want = e.inputs[k];
+    const Tensor* t = inputs[k];
+    if (!t || t->empty() || (t->raw() == nullptr && t->nbytes() > 0))
+      return make_error(StatusCode::kInvalidArgument,
+                        "execute: input #" + std::to_string(k) + " '" + want.name + "' is missing");
+    if (t->dtype() != want.dtype || t->shape() != want.shape)
+      return make_error(StatusCode::kInvalidArgument,
+                        "execute: input #" + std::to_string(k) + " '" + want.name + "' expects " +
+                            tensor_text(want.dtype, want.shape) + ", got " +
+                            tensor_text(t->dtype(), t->shape()));
+  }
+  if (outputs.empty()) outputs.resize(e.outputs.size());
+  if (outputs.size() != e.outputs.size())
+    return make_error(StatusCode::kInvalidArgument,
+                      "execute: the engine has " + std::to_string(e.outputs.size()) +
+                          " outputs, got " + std::to_string(outputs.size()) +
+                          " output tensors (pass an empty vector to have them allocated)");
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    const TensorDesc& want = e.outputs[k];
+    Tensor& t = outputs[k];
+    if (t.empty()) {
+      auto a = Tensor::allocate(want.dtype, want.shape);
+      if (!a) return a.status().with_context("execute: output '" + want.name + "'");
+      t = std::move(a).value();
+    } else if (t.dtype() != want.dtype || t.shape() != want.shape) {
+      return make_error(StatusCode::kInvalidArgument,
+                        "execute: output #" + std::to_string(k) + " '" + want.name + "' expects " +
+                            tensor_text(want.dtype, want.shape) + ", got " +
+                            tensor_text(t.dtype(), t.shape()));
+    }
+  }
+
+  // Bind the caller's memory. Inputs are only read (no layer writes an input tensor: verified).
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const auto& td = d.tensors[static_cast<std::size_t>(d.inputs[k])];
+    c.views[static_cast<std::size_t>(d.inputs[k])] =
+        Tensor::borrow(td.dtype, td.shape, const_cast<void*>(inputs[k]->raw()), nullptr);
+  }
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    const auto& td = d.tensors[static_cast<std::size_t>(d.outputs[k])];
+    c.views[static_cast<std::size_t>(d.outputs[k])] =
+        Tensor::borrow(td.dtype, td.shape, outputs[k].raw(), nullptr);
+  }
+  // Views of arena/caller tensors, in index order (a view's base has a lower index).
+  for (auto i : e.runtime_aliases) {
+    const auto& td = d.tensors[static_cast<std::size_t>(i)];
+    c.views[static_cast<std::size_t>(i)] = Tensor::borrow(
+        td.dtype, td.shape, c.views[static_cast<std::size_t>(td.alias_of)].raw(), nullptr);
+  }
+
+  if (c.observer)
+    for (std::size_t k = 0; k < inputs.size(); ++k) c.observer(e.inputs[k].name, *inputs[k]);
+
+  for (std::size_t li = 0; li < e.layers.size(); ++li) {
+    const Engine::Impl::Layer& layer = e.layers[li];
+    if (!layer.alias) {
+      cpu::ComputeContext cctx{layer.node, c.layer_inputs[li], c.layer_outputs[li]};
+      Status s = layer.op->compute(cctx);
+      if (!s.ok()) return s;  // kernel errors already name the layer (node_error)
+    }
+    if (c.observer) {
+      const auto& outs = d.layers[li].outputs;
+      for (std::size_t k = 0; k < outs.size(); ++k)
+        if (outs[k] >= 0)
+          c.observer(d.tensors[static_cast<std::size_t>(outs[k])].name, *c.layer_outputs[li][k]);
+    }
+  }
+  return Status::ok_status();
+}
+
+}  // namespace edgert

@@ -1,0 +1,49 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The prepared forms of Engine and ExecutionContext (CPU backend): the decoded, verified engine
+// with each layer bound to its CPU op, and per context the arena plus one tensor view per engine
+// tensor.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgert/engine.h"
+#include "edgert/runtime.h"
+#include "engine/engine_def.h"
+#include "kernels/cpu/op_def.h"
+
+namespace edgert {
+
+struct Engine::Impl {
+  /// Keeps the engine's bytes alive (a MappedFile or an aligned copy); weights point into it.
+  std::shared_ptr<const void> storage;
+  std::string label;  ///< path or "<memory>", for messages
+  engine::EngineDef def;
+
+  struct Layer {
+    cpu::NodeInfo node;
+    const cpu::OpDef* op = nullptr;
+    bool alias = false;  ///< a view: nothing to compute
+  };
+  std::vector<Layer> layers;
+  /// Per tensor: a view of its bytes when they live in the weights section (directly or through an
+  /// alias chain); empty otherwise.
+  std::vector<Tensor> weight_views;
+  /// Alias tensors whose base is not a weight (resolved at each execute, in index order).
+  std::vector<std::int32_t> runtime_aliases;
+
+  std::vector<TensorDesc> inputs, outputs;
+  std::vector<LayerDesc> layer_descs;
+};
+
+struct ExecutionContext::Impl {
+  std::shared_ptr<const Engine> engine;
+  Tensor arena;               ///< uint8 [arena_bytes], 64-byte aligned
+  std::vector<Tensor> views;  ///< per engine tensor; inputs/outputs/aliases rebound per execute
+  std::vector<std::vector<const Tensor*>> layer_inputs;  ///< per layer, null = omitted
+  std::vector<std::vector<Tensor*>> layer_outputs;       ///< per layer, null = omitted
+  TensorObserver observer;
+};
+
+}  // namespace edgert
