@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "builder/engine_lowering.h"
-#include "builder/layer_table.h"
 #include "builder/precision.h"
 #include "core/hash.h"
 #include "edgert/engine.h"
@@ -89,6 +88,18 @@ std::vector<std::string> calibration_targets(const ir::Graph& g) {
   return {names.begin(), names.end()};
 }
 
+/// Lowers, serializes and loads back through the verifier: what the builder hands out is what the
+/// runtime accepts.
+Expected<std::shared_ptr<const Engine>> engine_from_graph(const ir::Graph& g,
+                                                          const builder::EngineBuildInfo& info,
+                                                          std::vector<std::uint8_t>* bytes_out =
+                                                              nullptr) {
+  EDGERT_ASSIGN_OR_RETURN(engine::EngineDef def, builder::lower_to_engine(g, info));
+  std::vector<std::uint8_t> bytes = builder::serialize(def);
+  if (bytes_out) *bytes_out = bytes;
+  return Engine::from_memory(std::move(bytes));
+}
+
 std::string calibrator_label(const BuildConfig& cfg) {
   return cfg.calibrator == "percentile" ? "percentile=" + std::to_string(cfg.percentile)
                                         : cfg.calibrator;
@@ -98,6 +109,7 @@ std::string calibrator_label(const BuildConfig& cfg) {
 /// engine over the calibration data (and then writing the cache).
 Status obtain_scales(const BuildConfig& cfg, ir::Graph& g, const std::string& model_hash,
                      const std::vector<PreprocessSpec>& specs, BuildReport& report) {
+  // The calibration engine carries the preprocessing so image data is fed as the final engine.
   EDGERT_ASSIGN_OR_RETURN(quant::CalibratorConfig calibrator,
                           quant::parse_calibrator(calibrator_label(cfg)));
   if (!cfg.calib_cache.empty() && std::ifstream(cfg.calib_cache).good()) {
@@ -119,13 +131,10 @@ Status obtain_scales(const BuildConfig& cfg, ir::Graph& g, const std::string& mo
                                                 std::to_string(g.inputs().size()) + " here)");
 
   // The fp32 graph as an engine, run by the runtime with an observer on every tensor.
-  EngineBuildInfo info;
-  info.target = cfg.target;
+  builder::EngineBuildInfo info;
   info.model_hash = model_hash;
   info.config_summary = "calibration";
-  info.preprocess = specs;
-  EDGERT_ASSIGN_OR_RETURN(auto bytes, build_engine_bytes(g, info));
-  EDGERT_ASSIGN_OR_RETURN(auto engine, Engine::from_memory(std::move(bytes)));
+  EDGERT_ASSIGN_OR_RETURN(auto engine, engine_from_graph(g, info));
   EDGERT_ASSIGN_OR_RETURN(auto ctx, engine->create_context());
   quant::BatchRunner runner = [&](const std::vector<Tensor>& inputs,
                                   const quant::TensorObserver& observe) -> Status {
@@ -187,10 +196,9 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
   onnx::ImportOptions iopts;
   for (const auto& [name, dims] : cfg.input_shapes) iopts.input_shapes[name] = Shape(dims);
   EDGERT_ASSIGN_OR_RETURN(auto graph, onnx::import_model(cfg.onnx_path, iopts));
-  ir::Graph& g = *graph;
   if (cfg.batch > 0) {
     // Re-import with dim 0 of every input pinned (shapes given by --shapes win).
-    for (const ir::Value* in : g.inputs()) {
+    for (const ir::Value* in : graph->inputs()) {
       if (iopts.input_shapes.count(in->name) || in->info.shape.unknown_rank() ||
           in->info.shape.rank() == 0)
         continue;
@@ -253,33 +261,32 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
     log.note("INT8 scales for " + std::to_string(report.calibrated_tensors) + " tensors from " +
              report.scales_source);
   }
-  PrecisionConfig pcfg;
+  builder::PrecisionConfig pcfg;
   pcfg.mode = explicit_quant && cfg.precision == Precision::kFP32 ? Precision::kINT8 : cfg.precision;
   pcfg.best = cfg.best;
   pcfg.layer_precisions = cfg.layer_precisions;
-  pcfg.force = cfg.force_precision || explicit_quant;
-  pcfg.high_precision_tail = cfg.high_precision_tail;
-  EDGERT_RETURN_IF_ERROR(assign_precision(graph_ref, pcfg, log));
-  EDGERT_RETURN_IF_ERROR(lower_precision(graph_ref, log));
+  pcfg.force = cfg.force_precision;
+  // Explicit quantization: the Q/DQ placement decides (layers without scales stay in float).
+  pcfg.high_precision_tail = explicit_quant ? 0 : cfg.high_precision_tail;
+  EDGERT_RETURN_IF_ERROR(builder::assign_precision(graph_ref, pcfg, log));
+  EDGERT_RETURN_IF_ERROR(builder::lower_precision(graph_ref, log));
 
   // Engine.
-  EngineBuildInfo info;
-  info.target = cfg.target;
+  builder::EngineBuildInfo info;
   info.model_hash = model_hash;
   info.config_summary = config_summary(cfg);
-  info.config_hash = sha256_hex(info.config_summary.data(), info.config_summary.size());
-  info.preprocess = specs;
+  info.config_hash = sha256_hex(info.config_summary);
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].enabled) info.preprocess[graph_ref.inputs()[i]->name] = specs[i];
   info.labels = labels;
-  info.model_name = graph_ref.name;
-  EDGERT_ASSIGN_OR_RETURN(auto bytes, build_engine_bytes(graph_ref, info));
-  // Read it back through the verifier: what we hand out is what the runtime accepts.
-  EDGERT_ASSIGN_OR_RETURN(auto engine, Engine::from_memory(bytes));
+  std::vector<std::uint8_t> bytes;
+  EDGERT_ASSIGN_OR_RETURN(auto engine, engine_from_graph(graph_ref, info, &bytes));
 
   report.log = log.lines();
   report.fusions = log.fusion_counts();
   report.layers = engine->layers().size();
-  report.layer_table = format_layer_table(*engine);
-  const auto mem = engine->memory();
+  report.layer_table = engine->layer_table();
+  const MemorySummary& mem = engine->memory();
   report.arena_bytes = mem.arena_bytes;
   report.naive_activation_bytes = mem.naive_bytes;
   report.weight_bytes = mem.weight_bytes;

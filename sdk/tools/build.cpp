@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "edgert/builder.h"
 #include "edgert/logger.h"
 #include "tools/cli_util.h"
@@ -132,20 +134,21 @@ int run_build_command() {
   std::printf("Engine: %s (%zu bytes), built in %.2f s\n", a.save_engine.c_str(), bytes->size(),
               report.seconds);
   if (!a.report_json.empty()) {
-    std::string j = "{\n  \"engine\": \"" + a.save_engine + "\",\n  \"layers\": " +
-                    std::to_string(report.layers) + ",\n  \"onnx_nodes\": " +
-                    std::to_string(report.onnx_nodes) + ",\n  \"arena_bytes\": " +
-                    std::to_string(report.arena_bytes) + ",\n  \"naive_activation_bytes\": " +
-                    std::to_string(report.naive_activation_bytes) + ",\n  \"weight_bytes\": " +
-                    std::to_string(report.weight_bytes) + ",\n  \"engine_bytes\": " +
-                    std::to_string(bytes->size()) + ",\n  \"fusions\": {";
-    bool first = true;
-    for (const auto& [k, v] : report.fusions) {
-      j += std::string(first ? "" : ",") + "\n    \"" + k + "\": " + std::to_string(v);
-      first = false;
-    }
-    j += "\n  },\n  \"build_seconds\": " + std::to_string(report.seconds) + "\n}\n";
-    if (Status js = tools::write_file_atomic(a.report_json, j.data(), j.size(), {a.onnx});
+    nlohmann::json j = {{"engine", a.save_engine},
+                        {"onnx", a.onnx},
+                        {"layers", report.layers},
+                        {"onnx_nodes", report.onnx_nodes},
+                        {"arena_bytes", report.arena_bytes},
+                        {"naive_activation_bytes", report.naive_activation_bytes},
+                        {"weight_bytes", report.weight_bytes},
+                        {"engine_bytes", bytes->size()},
+                        {"fusions", report.fusions},
+                        {"scales_source", report.scales_source},
+                        {"calibrated_tensors", report.calibrated_tensors},
+                        {"build_seconds", report.seconds},
+                        {"log", report.log}};
+    const std::string text = j.dump(2) + "\n";
+    if (Status js = tools::write_file_atomic(a.report_json, text.data(), text.size(), {a.onnx});
         !js.ok())
       return tools::fail("build", js);
   }

@@ -11,11 +11,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
 #include "core/npy.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
 #include "kernels/cpu/preprocess.h"
-#include "quant/calibration_data.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
 
@@ -43,9 +45,10 @@ EvalArgs& eval_args() {
   return a;
 }
 
-/// Frames (uint8 RGB, HxWx3, contiguous) into the engine's input 0 through its preprocessing.
+/// Frames (uint8 HxWx3, contiguous, `format` RGB or BGR) into the engine's input 0 through its
+/// preprocessing.
 Status fill_from_frames(const Engine& engine, const std::uint8_t* frames, int count, int height,
-                        int width, Tensor& input) {
+                        int width, Tensor& input, PixelFormat format = PixelFormat::kRGB) {
   const PreprocessSpec& spec = engine.preprocess(0);
   if (!spec.enabled)
     return Status(StatusCode::kInvalidArgument,
@@ -53,12 +56,9 @@ Status fill_from_frames(const Engine& engine, const std::uint8_t* frames, int co
                       "' has no preprocessing spec: give raw tensors with --input instead of images");
   const std::int64_t per_item = input.numel() / input.shape()[0];
   for (int i = 0; i < count; ++i) {
-    cpu::Frame f;
-    f.format = PixelFormat::kRGB;
-    f.width = width;
-    f.height = height;
-    f.planes[0] = frames + static_cast<std::size_t>(i) * height * width * 3;
-    f.strides[0] = width * 3;
+    const cpu::Frame f =
+        cpu::packed_frame(format, width, height,
+                          frames + static_cast<std::size_t>(i) * height * width * 3, width * 3);
     EDGERT_RETURN_IF_ERROR(cpu::preprocess_frame(f, spec, input.data<float>() + i * per_item));
   }
   return Status();
@@ -117,10 +117,12 @@ int run_run_command() {
     Tensor t = Tensor::allocate(in.dtype, in.shape);
     std::fill(t.data<float>(), t.data<float>() + t.numel(), 0.f);
     for (std::size_t i = 0; i < a.images.size(); ++i) {
-      auto img = quant::load_image_rgb(a.images[i]);
-      if (!img) return tools::fail("run", img.status());
+      cv::Mat img = cv::imread(a.images[i], cv::IMREAD_COLOR);  // 8-bit B,G,R
+      if (img.empty() || !img.isContinuous())
+        return tools::fail("run", Status(StatusCode::kParseError,
+                                         "'" + a.images[i] + "': cannot decode this image"));
       Tensor one = Tensor::allocate(in.dtype, Shape({1, in.shape[1], in.shape[2], in.shape[3]}));
-      Status st = tools::fill_from_frames(e, img->pixels.data(), 1, img->height, img->width, one);
+      Status st = tools::fill_from_frames(e, img.data, 1, img.rows, img.cols, one, PixelFormat::kBGR);
       if (!st.ok()) return tools::fail("run", st);
       std::copy(one.data<float>(), one.data<float>() + one.numel(),
                 t.data<float>() + static_cast<std::int64_t>(i) * one.numel());
@@ -235,10 +237,9 @@ int run_eval_command() {
               static_cast<long long>(correct), static_cast<long long>(n), s,
               static_cast<double>(n) / s);
   if (!a.report_json.empty()) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "{\"engine\": \"%s\", \"images\": %lld, \"top1\": %.4f}\n",
-                  a.engine.c_str(), static_cast<long long>(n), top1);
-    std::string j = buf;
+    nlohmann::json js = {{"engine", a.engine}, {"images", n}, {"correct", correct}, {"top1", top1},
+                         {"seconds", s}};
+    const std::string j = js.dump(2) + "\n";
     Status ws = tools::write_file_atomic(a.report_json, j.data(), j.size(),
                                          {a.engine, a.images, a.labels});
     if (!ws.ok()) return tools::fail("eval", ws);

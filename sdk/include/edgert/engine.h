@@ -117,6 +117,9 @@ class Engine : public std::enable_shared_from_this<Engine> {
   const MemorySummary& memory() const noexcept;
   /// Readable description: header, inputs/outputs, memory and one line per layer.
   std::string to_string() const;
+  /// The layer table: one row per layer (name, type, precision, tactic, input and output shapes,
+  /// the model nodes it stands for), as `edgert build` and `edgert inspect` print it.
+  std::string layer_table() const;
 
   /// A new context with its own activation arena (MemorySummary::arena_bytes, 64-byte aligned).
   /// The context keeps the engine alive.
