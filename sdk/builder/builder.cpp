@@ -41,7 +41,8 @@ Expected<std::vector<std::string>> read_labels(const std::string& path) {
     labels.push_back(line);
   }
   while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  if (labels.empty()) return Status(StatusCode::kInvalidArgument, "labels file '" + path + "' is empty");
+  if (labels.empty())
+    return Status(StatusCode::kInvalidArgument, "labels file '" + path + "' is empty");
   return labels;
 }
 
@@ -63,7 +64,8 @@ std::string config_summary(const BuildConfig& c) {
     os << " shape:" << name << "=";
     for (std::size_t i = 0; i < dims.size(); ++i) os << (i ? "x" : "") << dims[i];
   }
-  for (const auto& [name, p] : c.layer_precisions) os << " layer:" << name << "=" << precision_name(p);
+  for (const auto& [name, p] : c.layer_precisions)
+    os << " layer:" << name << "=" << precision_name(p);
   os << " tail=" << c.high_precision_tail << (c.force_precision ? " force" : "");
   if (c.precision == Precision::kINT8 || c.best)
     os << " calibrator=" << c.calibrator << " percentile=" << c.percentile;
@@ -90,10 +92,9 @@ std::vector<std::string> calibration_targets(const ir::Graph& g) {
 
 /// Lowers, serializes and loads back through the verifier: what the builder hands out is what the
 /// runtime accepts.
-Expected<std::shared_ptr<const Engine>> engine_from_graph(const ir::Graph& g,
-                                                          const builder::EngineBuildInfo& info,
-                                                          std::vector<std::uint8_t>* bytes_out =
-                                                              nullptr) {
+Expected<std::shared_ptr<const Engine>> engine_from_graph(
+    const ir::Graph& g, const builder::EngineBuildInfo& info,
+    std::vector<std::uint8_t>* bytes_out = nullptr) {
   EDGERT_ASSIGN_OR_RETURN(engine::EngineDef def, builder::lower_to_engine(g, info));
   std::vector<std::uint8_t> bytes = builder::serialize(def);
   if (bytes_out) *bytes_out = bytes;
@@ -115,20 +116,22 @@ Status obtain_scales(const BuildConfig& cfg, ir::Graph& g, const std::string& mo
   if (!cfg.calib_cache.empty() && std::ifstream(cfg.calib_cache).good()) {
     EDGERT_ASSIGN_OR_RETURN(quant::CalibrationCache cache,
                             quant::read_calibration_cache(cfg.calib_cache));
-    EDGERT_RETURN_IF_ERROR(quant::check_calibration_cache(cache, model_hash, calibrator.name(),
-                                                          cfg.calib_cache));
+    EDGERT_RETURN_IF_ERROR(
+        quant::check_calibration_cache(cache, model_hash, calibrator.name(), cfg.calib_cache));
     EDGERT_RETURN_IF_ERROR(quant::apply_scales(cache.table, g));
     report.scales_source = "cache " + cfg.calib_cache;
     report.calibrated_tensors = cache.table.tensors.size();
     return Status();
   }
   if (cfg.calib_data.empty())
-    return Status(StatusCode::kInvalidArgument,
-                  "int8 needs scales: give --calib-data DIR (images or tensor files) or an existing "
-                  "--calib-cache FILE, or use a model with Q/DQ nodes");
+    return Status(
+        StatusCode::kInvalidArgument,
+        "int8 needs scales: give --calib-data DIR (images or tensor files) or an existing "
+        "--calib-cache FILE, or use a model with Q/DQ nodes");
   if (g.inputs().size() != 1)
-    return Status(StatusCode::kUnsupported, "calibration from files needs a model with one input (" +
-                                                std::to_string(g.inputs().size()) + " here)");
+    return Status(StatusCode::kUnsupported,
+                  "calibration from files needs a model with one input (" +
+                      std::to_string(g.inputs().size()) + " here)");
 
   // The fp32 graph as an engine, run by the runtime with an observer on every tensor.
   builder::EngineBuildInfo info;
@@ -168,14 +171,16 @@ Expected<std::map<std::string, Precision>> parse_layer_precisions(const std::str
   std::size_t pos = 0;
   while (pos < text.size()) {
     auto comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     auto colon = item.rfind(':');
     if (colon == std::string::npos || colon == 0)
       return Status(StatusCode::kInvalidArgument,
                     "--layer-precisions entry '" + item + "': expected LAYER:PRECISION");
     auto p = parse_precision(item.substr(colon + 1));
-    if (!p) return Status(p.status().code(), "--layer-precisions entry '" + item + "': " +
-                                                 p.status().message());
+    if (!p)
+      return Status(p.status().code(),
+                    "--layer-precisions entry '" + item + "': " + p.status().message());
     out[item.substr(0, colon)] = *p;
     if (comma == std::string::npos) break;
     pos = comma + 1;
@@ -262,7 +267,8 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
              report.scales_source);
   }
   builder::PrecisionConfig pcfg;
-  pcfg.mode = explicit_quant && cfg.precision == Precision::kFP32 ? Precision::kINT8 : cfg.precision;
+  pcfg.mode =
+      explicit_quant && cfg.precision == Precision::kFP32 ? Precision::kINT8 : cfg.precision;
   pcfg.best = cfg.best;
   pcfg.layer_precisions = cfg.layer_precisions;
   pcfg.force = cfg.force_precision;
@@ -290,8 +296,7 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
   report.arena_bytes = mem.arena_bytes;
   report.naive_activation_bytes = mem.naive_bytes;
   report.weight_bytes = mem.weight_bytes;
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (report_out) *report_out = std::move(report);
   return bytes;
 }

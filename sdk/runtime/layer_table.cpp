@@ -21,7 +21,8 @@ std::string shapes_of(const std::vector<std::string>& names,
     if (skip_weights && it->second->storage == engine::Storage::kWeight) continue;
     if (!s.empty()) s += " ";
     s += it->second->shape.to_string();
-    if (it->second->dtype != DataType::kFloat32) s += std::string(":") + dtype_name(it->second->dtype);
+    if (it->second->dtype != DataType::kFloat32)
+      s += std::string(":") + dtype_name(it->second->dtype);
   }
   return s;
 }
@@ -63,8 +64,8 @@ std::string Engine::layer_table() const {
   std::ostringstream os;
   for (const Row& r : rows) {
     os << pad(r.idx, w[0]) << "  " << pad(r.name, w[1]) << "  " << pad(r.type, w[2]) << "  "
-       << pad(r.precision, w[3]) << "  " << pad(r.tactic, w[4]) << "  " << pad(r.in, w[5])
-       << " -> " << pad(r.out, w[6]) << "  " << r.fused << "\n";
+       << pad(r.precision, w[3]) << "  " << pad(r.tactic, w[4]) << "  " << pad(r.in, w[5]) << " -> "
+       << pad(r.out, w[6]) << "  " << r.fused << "\n";
   }
   return os.str();
 }

@@ -1,7 +1,7 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // `edgert build`: ONNX model -> engine file, with trtexec-like options.
 //
-//   edgert build --onnx model.onnx --save-engine model.engine --int8 \
+//   edgert build --onnx model.onnx --save-engine model.engine --int8
 //       --calib-data calibration_data/fashion --calib-cache model.calib --verbose
 
 #include <cstdio>
@@ -81,7 +81,8 @@ CLI::App* setup_build_command(CLI::App& app) {
 int run_build_command() {
   using namespace edgert;  // NOLINT(google-build-using-namespace): function-local
   const auto& a = tools::args();
-  if (a.verbose) set_logger(std::make_shared<StderrLogger>(Severity::kVerbose));
+  static StderrLogger verbose_logger(Severity::kVerbose);
+  if (a.verbose) set_logger(&verbose_logger);
   BuildConfig cfg;
   cfg.onnx_path = a.onnx;
   cfg.precision = a.int8 ? Precision::kINT8 : (a.fp16 ? Precision::kFP16 : Precision::kFP32);
@@ -101,7 +102,8 @@ int run_build_command() {
   for (const auto& s : a.shapes) {
     std::string name;
     Shape shape;
-    if (Status st = tools::parse_shape_arg(s, name, shape); !st.ok()) return tools::fail("build", st, 2);
+    if (Status st = tools::parse_shape_arg(s, name, shape); !st.ok())
+      return tools::fail("build", st, 2);
     cfg.input_shapes[name] = shape.dims();
   }
   if (!a.layer_precisions.empty()) {

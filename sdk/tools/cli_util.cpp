@@ -33,7 +33,6 @@ Status parse_shape_arg(const std::string& s, std::string& name, Shape& shape) {
   return Status();
 }
 
-
 int fail(const char* command, const Status& s, int code) {
   std::fprintf(stderr, "edgert %s: %s\n", command, s.to_string().c_str());
   return code;

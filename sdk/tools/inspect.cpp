@@ -66,14 +66,15 @@ int run_inspect_command() {
       if (!engine) return tools::fail("inspect", engine.status());
       const EngineHeader& h = (*engine)->header();
       const MemorySummary& m = (*engine)->memory();
-      std::printf("engine %s: format %u, EdgeRT %s, target %s\n", a.model.c_str(),
-                  h.format_version, h.sdk_version.c_str(), h.target.to_string().c_str());
+      std::printf("engine %s: format %u, EdgeRT %s, target %s\n", a.model.c_str(), h.format_version,
+                  h.sdk_version.c_str(), h.target.to_string().c_str());
       std::printf("model '%s' sha256 %s\nconfig %s\n", h.model_name.c_str(), h.model_hash.c_str(),
                   h.config_summary.c_str());
       for (const auto& t : (*engine)->inputs()) {
         std::printf("input  %s %s %s", t.name.c_str(), dtype_name(t.dtype),
                     t.shape.to_string().c_str());
-        const auto& spec = (*engine)->preprocess(static_cast<std::size_t>(&t - &(*engine)->inputs()[0]));
+        const auto& spec =
+            (*engine)->preprocess(static_cast<std::size_t>(&t - &(*engine)->inputs()[0]));
         if (spec.enabled) std::printf("  preprocess %s", spec.to_string().c_str());
         std::printf("\n");
       }

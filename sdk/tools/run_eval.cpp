@@ -51,9 +51,10 @@ Status fill_from_frames(const Engine& engine, const std::uint8_t* frames, int co
                         int width, Tensor& input, PixelFormat format = PixelFormat::kRGB) {
   const PreprocessSpec& spec = engine.preprocess(0);
   if (!spec.enabled)
-    return Status(StatusCode::kInvalidArgument,
-                  "engine input '" + engine.inputs()[0].name +
-                      "' has no preprocessing spec: give raw tensors with --input instead of images");
+    return Status(
+        StatusCode::kInvalidArgument,
+        "engine input '" + engine.inputs()[0].name +
+            "' has no preprocessing spec: give raw tensors with --input instead of images");
   const std::int64_t per_item = input.numel() / input.shape()[0];
   for (int i = 0; i < count; ++i) {
     const cpu::Frame f =
@@ -95,8 +96,9 @@ int run_run_command() {
   if (!engine) return tools::fail("run", engine.status());
   const Engine& e = **engine;
   if (a.images.empty() == a.inputs.empty())
-    return tools::fail("run", Status(StatusCode::kInvalidArgument,
-                                     "give either --image files or --input tensors"), 2);
+    return tools::fail(
+        "run", Status(StatusCode::kInvalidArgument, "give either --image files or --input tensors"),
+        2);
   auto ctx = e.create_context();
   if (!ctx) return tools::fail("run", ctx.status());
 
@@ -111,18 +113,32 @@ int run_run_command() {
     const TensorDesc& in = e.inputs()[0];
     const std::int64_t batch = in.shape[0];
     if (static_cast<std::int64_t>(a.images.size()) > batch)
-      return tools::fail("run", Status(StatusCode::kInvalidArgument,
-                                       std::to_string(a.images.size()) + " images but the engine "
-                                       "batch is " + std::to_string(batch)), 2);
-    Tensor t = Tensor::allocate(in.dtype, in.shape);
+      return tools::fail("run",
+                         Status(StatusCode::kInvalidArgument, std::to_string(a.images.size()) +
+                                                                  " images but the engine "
+                                                                  "batch is " +
+                                                                  std::to_string(batch)),
+                         2);
+    if (in.dtype != DataType::kFloat32 || in.shape.rank() != 4)
+      return tools::fail("run",
+                         Status(StatusCode::kInvalidArgument,
+                                "input '" + in.name + "' is not a float32 image tensor"),
+                         2);
+    auto alloc = Tensor::allocate(in.dtype, in.shape);
+    if (!alloc) return tools::fail("run", alloc.status());
+    Tensor t = std::move(*alloc);
     std::fill(t.data<float>(), t.data<float>() + t.numel(), 0.f);
     for (std::size_t i = 0; i < a.images.size(); ++i) {
       cv::Mat img = cv::imread(a.images[i], cv::IMREAD_COLOR);  // 8-bit B,G,R
       if (img.empty() || !img.isContinuous())
         return tools::fail("run", Status(StatusCode::kParseError,
                                          "'" + a.images[i] + "': cannot decode this image"));
-      Tensor one = Tensor::allocate(in.dtype, Shape({1, in.shape[1], in.shape[2], in.shape[3]}));
-      Status st = tools::fill_from_frames(e, img.data, 1, img.rows, img.cols, one, PixelFormat::kBGR);
+      auto one_alloc =
+          Tensor::allocate(in.dtype, Shape({1, in.shape[1], in.shape[2], in.shape[3]}));
+      if (!one_alloc) return tools::fail("run", one_alloc.status());
+      Tensor one = std::move(*one_alloc);
+      Status st =
+          tools::fill_from_frames(e, img.data, 1, img.rows, img.cols, one, PixelFormat::kBGR);
       if (!st.ok()) return tools::fail("run", st);
       std::copy(one.data<float>(), one.data<float>() + one.numel(),
                 t.data<float>() + static_cast<std::int64_t>(i) * one.numel());
@@ -134,7 +150,8 @@ int run_run_command() {
   std::vector<Tensor> outputs;
   auto t0 = std::chrono::steady_clock::now();
   Status st = (*ctx)->execute(in_ptrs, outputs);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!st.ok()) return tools::fail("run", st);
   std::printf("ran %s in %.3f ms\n", a.engine.c_str(), ms);
   const auto& labels = e.labels();
@@ -192,24 +209,36 @@ int run_eval_command() {
   if (!labels) return tools::fail("eval", labels.status());
   const Shape& is = images->shape();
   if (images->dtype() != DataType::kUInt8 || is.rank() != 4 || is[3] != 3)
-    return tools::fail("eval", Status(StatusCode::kInvalidArgument,
-                                      "'" + a.images + "': expected uint8 images of shape "
-                                      "(N,H,W,3), got " + std::string(dtype_name(images->dtype())) +
-                                      " " + is.to_string()), 2);
+    return tools::fail("eval",
+                       Status(StatusCode::kInvalidArgument,
+                              "'" + a.images +
+                                  "': expected uint8 images of shape "
+                                  "(N,H,W,3), got " +
+                                  std::string(dtype_name(images->dtype())) + " " + is.to_string()),
+                       2);
   if (labels->dtype() != DataType::kInt64 || labels->numel() != is[0])
-    return tools::fail("eval", Status(StatusCode::kInvalidArgument,
-                                      "'" + a.labels + "': expected " + std::to_string(is[0]) +
-                                      " int64 labels, got " + labels->shape().to_string()), 2);
+    return tools::fail("eval",
+                       Status(StatusCode::kInvalidArgument,
+                              "'" + a.labels + "': expected " + std::to_string(is[0]) +
+                                  " int64 labels, got " + labels->shape().to_string()),
+                       2);
   if (e.outputs().empty() || e.inputs().size() != 1)
-    return tools::fail("eval", Status(StatusCode::kInvalidArgument,
-                                      "eval needs an engine with one input"), 2);
+    return tools::fail(
+        "eval", Status(StatusCode::kInvalidArgument, "eval needs an engine with one input"), 2);
   std::int64_t n = is[0];
   if (a.limit > 0) n = std::min<std::int64_t>(n, a.limit);
   const TensorDesc& in = e.inputs()[0];
   const std::int64_t batch = in.shape[0];
   auto ctx = e.create_context();
   if (!ctx) return tools::fail("eval", ctx.status());
-  Tensor input = Tensor::allocate(in.dtype, in.shape);
+  if (in.dtype != DataType::kFloat32 || in.shape.rank() != 4)
+    return tools::fail("eval",
+                       Status(StatusCode::kInvalidArgument,
+                              "input '" + in.name + "' is not a float32 image tensor"),
+                       2);
+  auto alloc = Tensor::allocate(in.dtype, in.shape);
+  if (!alloc) return tools::fail("eval", alloc.status());
+  Tensor input = std::move(*alloc);
   std::vector<Tensor> outputs;
   std::int64_t correct = 0;
   const std::int64_t frame_bytes = is[1] * is[2] * 3;
@@ -217,8 +246,9 @@ int run_eval_command() {
   for (std::int64_t start = 0; start < n; start += batch) {
     const int count = static_cast<int>(std::min(batch, n - start));
     std::fill(input.data<float>(), input.data<float>() + input.numel(), 0.f);
-    Status st = tools::fill_from_frames(e, images->data<std::uint8_t>() + start * frame_bytes, count,
-                                        static_cast<int>(is[1]), static_cast<int>(is[2]), input);
+    Status st =
+        tools::fill_from_frames(e, images->data<std::uint8_t>() + start * frame_bytes, count,
+                                static_cast<int>(is[1]), static_cast<int>(is[2]), input);
     if (!st.ok()) return tools::fail("eval", st);
     const Tensor* ip = &input;
     st = (*ctx)->execute({ip}, outputs);
@@ -237,11 +267,11 @@ int run_eval_command() {
               static_cast<long long>(correct), static_cast<long long>(n), s,
               static_cast<double>(n) / s);
   if (!a.report_json.empty()) {
-    nlohmann::json js = {{"engine", a.engine}, {"images", n}, {"correct", correct}, {"top1", top1},
-                         {"seconds", s}};
+    nlohmann::json js = {
+        {"engine", a.engine}, {"images", n}, {"correct", correct}, {"top1", top1}, {"seconds", s}};
     const std::string j = js.dump(2) + "\n";
-    Status ws = tools::write_file_atomic(a.report_json, j.data(), j.size(),
-                                         {a.engine, a.images, a.labels});
+    Status ws =
+        tools::write_file_atomic(a.report_json, j.data(), j.size(), {a.engine, a.images, a.labels});
     if (!ws.ok()) return tools::fail("eval", ws);
   }
   return 0;

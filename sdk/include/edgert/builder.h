@@ -54,12 +54,12 @@ struct BuildConfig {
 };
 
 struct BuildReport {
-  std::vector<std::string> log;           ///< fusions, declined fusions, precision decisions
-  std::map<std::string, int> fusions;     ///< applied fusions by pattern
-  std::string layer_table;                ///< the final layer table (text)
+  std::vector<std::string> log;        ///< fusions, declined fusions, precision decisions
+  std::map<std::string, int> fusions;  ///< applied fusions by pattern
+  std::string layer_table;             ///< the final layer table (text)
   std::size_t layers = 0;
   std::size_t onnx_nodes = 0;
-  std::uint64_t arena_bytes = 0;          ///< planned activation memory
+  std::uint64_t arena_bytes = 0;  ///< planned activation memory
   std::uint64_t naive_activation_bytes = 0;
   std::uint64_t weight_bytes = 0;
   std::size_t calibrated_tensors = 0;
