@@ -180,40 +180,6 @@ Status infer_conv_common(InferContext& ctx, bool transpose) {
   return {};
 }
 
-/// Fills rows of the column matrix for output rows [q0, q1) (q = oz * out_h + oy) of one group of
-/// one image. col is [cg * k_size, (q1 - q0) * out_w].
-void im2col(const Geom3& g, std::int64_t cg, const float* x, std::int64_t q0, std::int64_t q1,
-            float* col) {
-  const std::int64_t ks = g.k_size(), ow = g.out[2], cols = (q1 - q0) * ow;
-  const std::int64_t rows = cg * ks, plane = g.in_size();
-#pragma omp parallel for schedule(static) if (rows * cols > 32768)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t c = r / ks, kk = r % ks;
-    const std::int64_t kz = kk / (g.k[1] * g.k[2]), ky = (kk / g.k[2]) % g.k[1], kx = kk % g.k[2];
-    const std::int64_t ix0 = kx * g.dl[2] - g.pb[2], sx = g.s[2];
-    const std::int64_t lo = std::min(ow, std::max<std::int64_t>(0, ceil_div(-ix0, sx)));
-    const std::int64_t hi = std::max(lo, std::min(ow, ceil_div(g.in[2] - ix0, sx)));
-    float* dst = col + r * cols;
-    for (std::int64_t q = q0; q < q1; ++q, dst += ow) {
-      const std::int64_t oz = q / g.out[1], oy = q % g.out[1];
-      const std::int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.dl[0];
-      const std::int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.dl[1];
-      if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1]) {
-        std::fill(dst, dst + ow, 0.0f);
-        continue;
-      }
-      const float* src = x + c * plane + (iz * g.in[1] + iy) * g.in[2];
-      std::fill(dst, dst + lo, 0.0f);
-      if (sx == 1) {
-        std::copy(src + lo + ix0, src + hi + ix0, dst + lo);
-      } else {
-        for (std::int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * sx + ix0];
-      }
-      std::fill(dst + hi, dst + ow, 0.0f);
-    }
-  }
-}
-
 /// Direct convolution for one output channel that reads a single input plane (depthwise).
 void conv_single_channel(const Geom3& g, const float* x, const float* w, float* y) {
   const std::int64_t ow = g.out[2], sx = g.s[2];
@@ -254,6 +220,45 @@ void add_bias(const float* bias, std::int64_t n, std::int64_t m, std::int64_t pl
 }
 
 }  // namespace
+
+/// Fills rows of the column matrix for output rows [q0, q1) (q = oz * out_h + oy) of one group of
+/// one image. col is [cg * k_size, (q1 - q0) * out_w].
+template <typename T>
+void im2col(const Geom3& g, std::int64_t cg, const T* x, std::int64_t q0, std::int64_t q1, T* col) {
+  const std::int64_t ks = g.k_size(), ow = g.out[2], cols = (q1 - q0) * ow;
+  const std::int64_t rows = cg * ks, plane = g.in_size();
+#pragma omp parallel for schedule(static) if (rows * cols > 32768)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t c = r / ks, kk = r % ks;
+    const std::int64_t kz = kk / (g.k[1] * g.k[2]), ky = (kk / g.k[2]) % g.k[1], kx = kk % g.k[2];
+    const std::int64_t ix0 = kx * g.dl[2] - g.pb[2], sx = g.s[2];
+    const std::int64_t lo = std::min(ow, std::max<std::int64_t>(0, ceil_div(-ix0, sx)));
+    const std::int64_t hi = std::max(lo, std::min(ow, ceil_div(g.in[2] - ix0, sx)));
+    T* dst = col + r * cols;
+    for (std::int64_t q = q0; q < q1; ++q, dst += ow) {
+      const std::int64_t oz = q / g.out[1], oy = q % g.out[1];
+      const std::int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.dl[0];
+      const std::int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.dl[1];
+      if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1]) {
+        std::fill(dst, dst + ow, T{0});
+        continue;
+      }
+      const T* src = x + c * plane + (iz * g.in[1] + iy) * g.in[2];
+      std::fill(dst, dst + lo, T{0});
+      if (sx == 1) {
+        std::copy(src + lo + ix0, src + hi + ix0, dst + lo);
+      } else {
+        for (std::int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * sx + ix0];
+      }
+      std::fill(dst + hi, dst + ow, T{0});
+    }
+  }
+}
+
+template void im2col<float>(const Geom3&, std::int64_t, const float*, std::int64_t, std::int64_t,
+                            float*);
+template void im2col<std::int8_t>(const Geom3&, std::int64_t, const std::int8_t*, std::int64_t,
+                                  std::int64_t, std::int8_t*);
 
 Status infer_conv(InferContext& ctx) { return infer_conv_common(ctx, false); }
 Status infer_conv_transpose(InferContext& ctx) { return infer_conv_common(ctx, true); }

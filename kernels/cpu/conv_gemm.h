@@ -44,6 +44,12 @@ Status conv_output_shape(const NodeInfo& node, const Shape& x, const Shape& w, c
 
 /// y = epilogue(conv(x, w)) with ep.bias [M] and ep.residual laid out like y. y holds the conv
 /// output (shape from conv_output_shape); the shapes were checked by the op's infer.
+/// Fills rows of the column matrix for output rows [q0, q1) (q = oz * out_h + oy) of one group of
+/// one image: col is [cg * k_size, (q1 - q0) * out_w], padding is 0 (for int8, the quantized 0).
+/// Instantiated for float and int8.
+template <typename T>
+void im2col(const Geom3& g, std::int64_t cg, const T* x, std::int64_t q0, std::int64_t q1, T* col);
+
 Status conv_forward(const NodeInfo& node, const Tensor& x, const Tensor& w, const Epilogue& ep,
                     float* y);
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/cpu/activation_fn.h"
+#include "kernels/cpu/conv_gemm.h"
 #include "kernels/cpu/gemm_int8.h"
 #include "kernels/cpu/nn_common.h"
 #include "kernels/cpu/op_families.h"
@@ -324,40 +325,6 @@ Status infer_conv_int8(InferContext& ctx) {
   return {};
 }
 
-/// im2col of int8 data for output rows [q0, q1) of one group of one image (as conv.cpp's float
-/// im2col; padding is 0, which is the quantized 0).
-void im2col_int8(const Geom3& g, std::int64_t cg, const std::int8_t* x, std::int64_t q0,
-                 std::int64_t q1, std::int8_t* col) {
-  const std::int64_t ks = g.k_size(), ow = g.out[2], cols = (q1 - q0) * ow;
-  const std::int64_t rows = cg * ks, plane = g.in_size();
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t c = r / ks, kk = r % ks;
-    const std::int64_t kz = kk / (g.k[1] * g.k[2]), ky = (kk / g.k[2]) % g.k[1], kx = kk % g.k[2];
-    const std::int64_t ix0 = kx * g.dl[2] - g.pb[2], sx = g.s[2];
-    const std::int64_t lo = std::min(ow, std::max<std::int64_t>(0, ceil_div(-ix0, sx)));
-    const std::int64_t hi = std::max(lo, std::min(ow, ceil_div(g.in[2] - ix0, sx)));
-    std::int8_t* dst = col + r * cols;
-    for (std::int64_t q = q0; q < q1; ++q, dst += ow) {
-      const std::int64_t oz = q / g.out[1], oy = q % g.out[1];
-      const std::int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.dl[0];
-      const std::int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.dl[1];
-      if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1]) {
-        std::fill(dst, dst + ow, std::int8_t{0});
-        continue;
-      }
-      const std::int8_t* src = x + c * plane + (iz * g.in[1] + iy) * g.in[2];
-      std::fill(dst, dst + lo, std::int8_t{0});
-      if (sx == 1) {
-        std::copy(src + lo + ix0, src + hi + ix0, dst + lo);
-      } else {
-        for (std::int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * sx + ix0];
-      }
-      std::fill(dst + hi, dst + ow, std::int8_t{0});
-    }
-  }
-}
-
 /// Direct int8 convolution of one output channel reading one input plane (depthwise): int32 sums.
 void conv_single_channel_int8(const Geom3& g, const std::int8_t* __restrict x,
                               const std::int8_t* __restrict w, std::int32_t* __restrict y) {
@@ -387,30 +354,6 @@ void conv_single_channel_int8(const Geom3& g, const std::int8_t* __restrict x,
             }
           }
         }
-      }
-}
-
-/// Max pool of one plane (padding ignored, as MaxPool).
-void max_pool_plane(const Geom3& g, const float* x, float* y) {
-  std::int64_t o = 0;
-  for (std::int64_t oz = 0; oz < g.out[0]; ++oz)
-    for (std::int64_t oy = 0; oy < g.out[1]; ++oy)
-      for (std::int64_t ox = 0; ox < g.out[2]; ++ox, ++o) {
-        float best = std::numeric_limits<float>::lowest();
-        for (std::int64_t kz = 0; kz < g.k[0]; ++kz) {
-          const std::int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.dl[0];
-          if (iz < 0 || iz >= g.in[0]) continue;
-          for (std::int64_t ky = 0; ky < g.k[1]; ++ky) {
-            const std::int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.dl[1];
-            if (iy < 0 || iy >= g.in[1]) continue;
-            for (std::int64_t kx = 0; kx < g.k[2]; ++kx) {
-              const std::int64_t ix = ox * g.s[2] - g.pb[2] + kx * g.dl[2];
-              if (ix < 0 || ix >= g.in[2]) continue;
-              best = std::max(best, x[(iz * g.in[1] + iy) * g.in[2] + ix]);
-            }
-          }
-        }
-        y[o] = best;
       }
 }
 
@@ -470,7 +413,7 @@ Status compute_conv_int8(ComputeContext& ctx) {
         }
         for (std::int64_t q0 = 0; q0 < rows_total; q0 += tile_rows) {
           const std::int64_t q1 = std::min(rows_total, q0 + tile_rows), cols = (q1 - q0) * ow;
-          im2col_int8(g, cg, xg, q0, q1, col);
+          im2col(g, cg, xg, q0, q1, col);
           gemm_int8(false, false, mg, cols, kdim, wg, kdim, col, cols, ag + q0 * ow, os);
         }
       }
@@ -493,7 +436,7 @@ Status compute_conv_int8(ComputeContext& ctx) {
         }
         apply_activation(a.ep.act, v, os);
         if (a.pool) {
-          max_pool_plane(s.pg, v, pooled.data());
+          max_pool_f32(s.pg, 1, v, pooled.data());
           v = pooled.data();
         }
         write_output(v, pos, a.ep.y_scale, y, (img * m + oc) * pos);

@@ -125,7 +125,8 @@ TEST_CASE("fashion: fp32 build fuses every pattern and matches torch", "[e2e][fa
   CHECK(std::abs(ours - torch_top1()) <= 0.05);
 }
 
-TEST_CASE("fashion: int8 by calibration within 0.5 points of fp32; cache rebuilds it", "[e2e][fashion]") {
+TEST_CASE("fashion: int8 by calibration within 0.5 points of fp32, the cache rebuilds it",
+          "[e2e][fashion]") {
   ensure_eval_set();
   BuildReport fp32_report;
   auto fp32 = build_engine(base_config(), &fp32_report);
@@ -188,8 +189,8 @@ TEST_CASE("fashion: explicit Q/DQ model gets the calibrated build's layers", "[e
   auto expl = build_engine(q, &explicit_report);
   REQUIRE(expl);
   CHECK(explicit_report.scales_source == "Q/DQ nodes");
-  // make_qdq folds BatchNormalization itself (as QAT exporters do); every other fusion, conv+maxpool
-  // and pad+conv included, must be the same.
+  // make_qdq folds BatchNormalization itself (as QAT exporters do); every other fusion,
+  // conv+maxpool and pad+conv included, must be the same.
   auto fusions_without_bn = [](std::map<std::string, int> f) {
     f.erase("conv+batchnorm");
     return f;
