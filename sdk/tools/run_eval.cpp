@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,8 @@ int run_run_command() {
       }
     }
     if (!a.save_outputs.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(a.save_outputs, ec);
       std::string path = a.save_outputs + "/" + e.outputs()[o].name + ".npy";
       Status ws = write_npy(path, out);
       if (!ws.ok()) return tools::fail("run", ws);
