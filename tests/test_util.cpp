@@ -1,8 +1,12 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 #include "test_util.h"
 
+#include <sys/wait.h>
+
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
 
 #include "edgert/half.h"
@@ -76,6 +80,25 @@ bool cuda_device_available() {
 #else
   return false;
 #endif
+}
+
+Expected<std::string> torchvision_model(const std::string& name) {
+  const std::string dir = std::string(EDGERT_TEST_DATA_DIR) + "/models";
+  const std::string prefix = dir + "/" + name;
+  auto present = [&] {
+    for (const char* suffix : {".onnx", "_input.npy", "_output.npy"})
+      if (!std::ifstream(prefix + suffix).good()) return false;
+    return true;
+  };
+  if (present()) return prefix;
+  const std::string cmd = "/usr/bin/python3 '" + std::string(EDGERT_SOURCE_DIR) +
+                          "/tests/models/export_torchvision.py' '" + dir + "' " + name;
+  std::printf("generating test data: %s\n", cmd.c_str());
+  std::fflush(stdout);
+  const int raw = std::system(cmd.c_str());
+  if (raw == -1 || !WIFEXITED(raw) || WEXITSTATUS(raw) != 0 || !present())
+    return Status(StatusCode::kIoError, "exporting " + name + " failed: " + cmd);
+  return prefix;
 }
 
 }  // namespace edgert::test

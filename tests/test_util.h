@@ -6,6 +6,7 @@
 #include <random>
 #include <string>
 
+#include "edgert/status.h"
 #include "edgert/tensor.h"
 
 namespace edgert::test {
@@ -22,6 +23,11 @@ double max_abs_diff(const Tensor& a, const Tensor& b);
 void report_skip(const std::string& why);
 /// True when a CUDA device can be used in this process.
 bool cuda_device_available();
+
+/// The path prefix of a torchvision model exported by tests/models/export_torchvision.py
+/// (<prefix>.onnx, <prefix>_input.npy, <prefix>_output.npy under EDGERT_TEST_DATA_DIR/models),
+/// running the script first when the files are missing. An error when the export fails.
+Expected<std::string> torchvision_model(const std::string& name);
 
 }  // namespace edgert::test
 

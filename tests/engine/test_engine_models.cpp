@@ -21,16 +21,11 @@
 namespace edgert::test {
 namespace {
 
-const std::string kModelsDir = std::string(EDGERT_TEST_DATA_DIR) + "/models";
-
-bool exists(const std::string& p) { return std::ifstream(p).good(); }
-
 void check_model_engine(const std::string& name) {
-  const std::string prefix = kModelsDir + "/" + name;
-  if (!exists(prefix + ".onnx") || !exists(prefix + "_input.npy") ||
-      !exists(prefix + "_output.npy"))
-    EDGERT_SKIP(name + " not exported: run /usr/bin/python3 tests/models/export_torchvision.py " +
-                kModelsDir + " " + name);
+  auto exported = torchvision_model(name);  // tests/models/export_torchvision.py on first use
+  INFO(exported.status().to_string());
+  REQUIRE(exported.ok());
+  const std::string prefix = *exported;
   auto input = read_npy(prefix + "_input.npy");
   auto expected = read_npy(prefix + "_output.npy");
   REQUIRE((input.ok() && expected.ok()));

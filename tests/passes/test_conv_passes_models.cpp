@@ -1,9 +1,9 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 // The optimization pipeline on real exported models: torchvision classifiers (random weights) are
 // imported, run by the reference interpreter before and after passes::optimize, and compared with
-// each other and with torch's output. resnet18/mobilenet_v2 come from test_models
-// (tests/models/export_torchvision.py; skipped until it ran); resnet18_bn, which keeps its
-// BatchNormalization nodes, is exported here on first use by export_bn_model.py.
+// each other and with torch's output. resnet18/mobilenet_v2 are exported on first use
+// by tests/models/export_torchvision.py (test_util's torchvision_model); resnet18_bn, which keeps
+// its BatchNormalization nodes, is exported here on first use by export_bn_model.py.
 
 #include <sys/wait.h>
 
@@ -32,8 +32,13 @@ bool exported(const std::string& prefix) {
 }
 
 void check_optimized_model(const std::string& name) {
-  const std::string prefix = kModelsDir + "/" + name;
-  if (!exported(prefix)) EDGERT_SKIP(name + " is not exported yet (run test_models first)");
+  std::string prefix = kModelsDir + "/" + name;
+  if (!exported(prefix)) {
+    auto p = torchvision_model(name);  // exports it (tests/models/export_torchvision.py)
+    INFO(p.status().to_string());
+    REQUIRE(p.ok());
+    prefix = *p;
+  }
   auto input = read_npy(prefix + "_input.npy");
   auto torch_out = read_npy(prefix + "_output.npy");
   REQUIRE(input.ok());
