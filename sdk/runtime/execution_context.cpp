@@ -2,6 +2,7 @@
 // Running an engine on the CPU: one arena per context; every layer's compute function runs on
 // tensors that borrow arena, weight or caller memory. Views (Reshape-like layers) cost nothing.
 
+#include <chrono>
 #include <cstring>
 
 #include "edgert/runtime.h"
@@ -30,9 +31,16 @@ void ExecutionContext::set_tensor_observer(TensorObserver observer) {
 }
 
 Expected<std::unique_ptr<ExecutionContext>> Engine::create_context() const {
+  return create_context(ContextOptions{});
+}
+
+Expected<std::unique_ptr<ExecutionContext>> Engine::create_context(
+    const ContextOptions& options) const {
   const engine::EngineDef& d = impl_->def;
   auto ctx = std::make_unique<ExecutionContext::Impl>();
   ctx->engine = shared_from_this();
+  ctx->options = options;
+  if (options.profile) ctx->profile.assign(d.layers.size(), {});
   const std::uint64_t arena_bytes = d.memory.arena_bytes ? d.memory.arena_bytes : 1;
   auto arena = Tensor::allocate(DataType::kUInt8, Shape({static_cast<std::int64_t>(arena_bytes)}));
   if (!arena) return arena.status().with_context("creating an execution context");
@@ -127,13 +135,19 @@ Status ExecutionContext::execute(const std::vector<const Tensor*>& inputs,
   if (c.observer)
     for (std::size_t k = 0; k < inputs.size(); ++k) c.observer(e.inputs[k].name, *inputs[k]);
 
+  const bool profile = !c.profile.empty();
   for (std::size_t li = 0; li < e.layers.size(); ++li) {
     const Engine::Impl::Layer& layer = e.layers[li];
     if (!layer.alias) {
+      const auto t0 = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       cpu::ComputeContext cctx{layer.node, c.layer_inputs[li], c.layer_outputs[li]};
       Status s = layer.op->compute(cctx);
       if (!s.ok()) return s;  // kernel errors already name the layer (node_error)
+      if (profile)
+        c.profile[li].total_ms +=
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     }
+    if (profile) ++c.profile[li].runs;
     if (c.observer) {
       const auto& outs = d.layers[li].outputs;
       for (std::size_t k = 0; k < outs.size(); ++k)
@@ -142,6 +156,36 @@ Status ExecutionContext::execute(const std::vector<const Tensor*>& inputs,
     }
   }
   return Status::ok_status();
+}
+
+bool ExecutionContext::on_gpu() const noexcept { return false; }
+void* ExecutionContext::stream() const noexcept { return nullptr; }
+
+Status ExecutionContext::set_tensor_address(const std::string& name, void* device_ptr) {
+  (void)device_ptr;
+  return make_error(StatusCode::kInvalidArgument,
+                    "set_tensor_address('" + name + "'): the engine runs on the CPU; pass host "
+                    "tensors to execute()");
+}
+void* ExecutionContext::tensor_address(const std::string&) const { return nullptr; }
+
+Status ExecutionContext::enqueue() {
+  return make_error(StatusCode::kInvalidArgument,
+                    "enqueue(): the engine runs on the CPU; use execute()");
+}
+Status ExecutionContext::synchronize() { return Status::ok_status(); }
+
+std::vector<LayerProfile> ExecutionContext::layer_profile() const {
+  std::vector<LayerProfile> out;
+  const auto& layers = impl_->engine->layers();
+  for (std::size_t li = 0; li < impl_->profile.size(); ++li) {
+    LayerProfile p = impl_->profile[li];
+    p.name = layers[li].name;
+    p.type = layers[li].type;
+    p.tactic = layers[li].tactic;
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace edgert

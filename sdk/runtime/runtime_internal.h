@@ -44,6 +44,8 @@ struct ExecutionContext::Impl {
   std::vector<std::vector<const Tensor*>> layer_inputs;  ///< per layer, null = omitted
   std::vector<std::vector<Tensor*>> layer_outputs;       ///< per layer, null = omitted
   TensorObserver observer;
+  ContextOptions options;
+  std::vector<LayerProfile> profile;  ///< per layer when options.profile (times and runs only)
 };
 
 }  // namespace edgert

@@ -26,6 +26,7 @@
 namespace edgert {
 
 class ExecutionContext;
+struct ContextOptions;
 
 /// A graph input or output: name, element type and (static) shape.
 struct TensorDesc {
@@ -124,6 +125,8 @@ class Engine : public std::enable_shared_from_this<Engine> {
   /// A new context with its own activation arena (MemorySummary::arena_bytes, 64-byte aligned).
   /// The context keeps the engine alive.
   Expected<std::unique_ptr<ExecutionContext>> create_context() const;
+  /// As above, with options (CUDA graph capture, per-layer profiling).
+  Expected<std::unique_ptr<ExecutionContext>> create_context(const ContextOptions& options) const;
 
   struct Impl;  ///< the prepared engine (internal)
   const Impl& impl() const noexcept { return *impl_; }

@@ -1,9 +1,17 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file Running an engine: an ExecutionContext holds one activation arena and runs the engine's
-/// layers on the CPU backend. Create one context per thread; a context is used by one thread at a
-/// time (it is not locked). Contexts of one engine share its weights.
+/// layers on the engine's backend (the CPU, or a CUDA GPU for engines built with --target cuda).
+/// Create one context per thread; a context is used by one thread at a time (it is not locked).
+/// Contexts of one engine share its weights (on the GPU: one device copy per engine); each CUDA
+/// context has its own stream, activation memory, library handles and I/O buffers.
+///
+/// Two ways to run: execute() takes host tensors and returns when the outputs are written (the
+/// CUDA backend copies in, enqueues and waits); or, on CUDA engines, the device-side path of
+/// TensorRT's enqueueV3: bind device addresses with set_tensor_address() (or use the context's
+/// own device buffers, tensor_address()), enqueue() on the context's stream, synchronize().
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +25,28 @@ namespace edgert {
 
 /// Sees a tensor by name; the tensor (and its memory) is only valid during the call.
 using TensorObserver = std::function<void(const std::string& name, const Tensor& t)>;
+
+struct ContextOptions {
+  /// CUDA engines: capture the whole enqueue into a CUDA graph on the first enqueue() after the
+  /// bindings change and replay it afterwards (much lower launch overhead at small batch). When
+  /// capture is not possible the context logs why once and runs layer by layer. Ignored on CPU.
+  bool cuda_graph = false;
+  /// Time every layer (CUDA events on the GPU, a steady clock on the CPU) on every run; read the
+  /// totals with layer_profile(). Profiling disables CUDA graph replay (events between layers).
+  bool profile = false;
+  /// CUDA engines: the device ordinal (the engine's weights live on the device of the first
+  /// context; every context of one engine must use the same device).
+  int device = 0;
+};
+
+/// Time spent in one layer over the profiled runs.
+struct LayerProfile {
+  std::string name;
+  std::string type;
+  std::string tactic;
+  double total_ms = 0.0;  ///< summed over `runs`
+  std::int64_t runs = 0;
+};
 
 class ExecutionContext {
  public:
@@ -34,6 +64,30 @@ class ExecutionContext {
   /// (calibration, debugging, accuracy bisection). The tensor may live in the context's arena and
   /// is overwritten later: copy it (clone()) to keep it. Pass an empty function to remove it.
   void set_tensor_observer(TensorObserver observer);
+
+  /// True for a context of a CUDA engine.
+  bool on_gpu() const noexcept;
+  /// CUDA engines: the context's stream (a cudaStream_t); null on the CPU.
+  void* stream() const noexcept;
+  /// CUDA engines: binds an engine input or output (by name) to device memory of its declared
+  /// size, which must stay valid while work is enqueued; null restores the context's own buffer.
+  /// kNotFound for an unknown name, kInvalidArgument on the CPU backend.
+  Status set_tensor_address(const std::string& name, void* device_ptr);
+  /// CUDA engines: the device address bound to an input or output (the context's own buffer
+  /// unless set_tensor_address() bound another); null for an unknown name or on the CPU.
+  void* tensor_address(const std::string& name) const;
+  /// CUDA engines: enqueues the whole engine on stream() reading and writing the bound
+  /// addresses; returns without waiting. On the CPU backend: kInvalidArgument (use execute()).
+  Status enqueue();
+  /// Waits for the work enqueued on stream(); reports a CUDA error that the work raised.
+  Status synchronize();
+
+  /// Per-layer times accumulated since the context was created (ContextOptions::profile), in
+  /// engine layer order; empty when profiling is off.
+  std::vector<LayerProfile> layer_profile() const;
+  /// The same as JSON: {"runs": N, "layers": [{"name", "type", "tactic", "avg_ms",
+  /// "percent"}...], "total_avg_ms"}, the shape of trtexec's --exportProfile.
+  std::string layer_profile_json() const;
 
   const Engine& engine() const noexcept;
 
