@@ -478,6 +478,81 @@ Status compute_silu(ComputeContext& ctx) {
   return {};
 }
 
+// ---- Reformat: a tensor to another type and/or memory order (the CUDA target's format
+// boundaries; the CPU op is their reference). Attributes: to (DataType code), x_format /
+// y_format (0 linear, 1 NHWC: rank 4 only), x_scale / y_scale (int8 <-> float, symmetric:
+// int8 -> float q * x_scale; float -> int8 clamp(round_half_even(v / y_scale), -127, 127)).
+
+bool reformat_type_ok(DataType t) {
+  return t == DataType::kFloat32 || t == DataType::kFloat16 || t == DataType::kInt8;
+}
+
+Status infer_reformat(InferContext& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t to, ctx.node.attrs.get_int("to", 0));
+  const auto yt = static_cast<DataType>(to);
+  if (!reformat_type_ok(yt)) return invalid(ctx.node, "attribute 'to' is not float32/float16/int8");
+  const TensorInfo& x = ctx.inputs[0];
+  if (x.dtype != DataType::kUndefined && !reformat_type_ok(x.dtype))
+    return unsupported_dtype(ctx.node, 0, x.dtype);
+  for (const char* f : {"x_format", "y_format"}) {
+    EDGERT_ASSIGN_OR_RETURN(std::int64_t v, ctx.node.attrs.get_int(f, 0));
+    if (v != 0 && v != 1) return invalid(ctx.node, std::string(f) + " must be 0 or 1");
+    if (v == 1 && !x.shape.unknown_rank() && x.shape.rank() != 4)
+      return invalid(ctx.node, std::string(f) + "=1 (NHWC) needs a 4-D tensor");
+  }
+  set_output(ctx, 0, yt, x.shape);
+  return {};
+}
+
+Status compute_reformat(ComputeContext& ctx) {
+  const Tensor& x = *ctx.inputs[0];
+  Tensor& y = *ctx.outputs[0];
+  const auto& a = ctx.node.attrs;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t xf, a.get_int("x_format", 0));
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t yf, a.get_int("y_format", 0));
+  EDGERT_ASSIGN_OR_RETURN(float xs, a.get_float("x_scale", 1.f));
+  EDGERT_ASSIGN_OR_RETURN(float ys, a.get_float("y_scale", 1.f));
+  const std::int64_t n = x.numel();
+  auto load = [&](std::int64_t i) -> float {
+    switch (x.dtype()) {
+      case DataType::kFloat16: return half_to_float(x.data<std::uint16_t>()[i]);
+      case DataType::kInt8: return static_cast<float>(x.data<std::int8_t>()[i]) * xs;
+      default: return x.data<float>()[i];
+    }
+  };
+  auto store = [&](std::int64_t i, float v) {
+    switch (y.dtype()) {
+      case DataType::kFloat16: y.data<std::uint16_t>()[i] = float_to_half(v); break;
+      case DataType::kInt8: {
+        const float q = std::nearbyint(v / ys);
+        y.data<std::int8_t>()[i] =
+            !(q >= -127.f) ? std::int8_t{-127} : (q > 127.f ? std::int8_t{127}
+                                                            : static_cast<std::int8_t>(q));
+        break;
+      }
+      default: y.data<float>()[i] = v;
+    }
+  };
+  if (xf == yf) {
+    for (std::int64_t i = 0; i < n; ++i) store(i, load(i));
+    return {};
+  }
+  const auto& d = x.shape().dims();
+  const std::int64_t N = d[0], C = d[1], H = d[2], W = d[3];
+  for (std::int64_t in = 0; in < N; ++in)
+    for (std::int64_t c = 0; c < C; ++c)
+      for (std::int64_t h = 0; h < H; ++h)
+        for (std::int64_t w = 0; w < W; ++w) {
+          const std::int64_t nchw = ((in * C + c) * H + h) * W + w;
+          const std::int64_t nhwc = ((in * H + h) * W + w) * C + c;
+          if (xf == 0)
+            store(nhwc, load(nchw));
+          else
+            store(nchw, load(nhwc));
+        }
+  return {};
+}
+
 static const OpDef kOps[] = {
     {"Pointwise", 1, 1, 64, infer_pointwise, compute_pointwise,
      "float32, float16; domain edgert; a chain of unary/binary elementwise ops on the main input "
@@ -485,6 +560,8 @@ static const OpDef kOps[] = {
     {"SoftmaxTopK", 1, 1, 1, infer_softmax_topk, compute_softmax_topk,
      "float32, float16; domain edgert; Softmax + TopK/ArgMax over the last axis"},
     {"SiLU", 1, 1, 1, infer_silu, compute_silu, "float32, float16; domain edgert; x * sigmoid(x)"},
+    {"Reformat", 1, 1, 1, infer_reformat, compute_reformat,
+     "float32, float16, int8; domain edgert; type and NCHW/NHWC order conversion (CUDA target)"},
 };
 
 }  // namespace

@@ -29,7 +29,7 @@ constexpr std::size_t kMiscOpCount = 5;     // resize.cpp, quant.cpp (misc_ops.h
 constexpr std::size_t kFusedConvOpCount = 2;
 
 // fused_pointwise.cpp: Pointwise, SoftmaxTopK, SiLU (Gelu is ONNX's, in the unary family)
-constexpr std::size_t kFusedPointwiseOpCount = 3;
+constexpr std::size_t kFusedPointwiseOpCount = 4;
 
 // int8.cpp: ConvInt8, GemmInt8
 constexpr std::size_t kInt8OpCount = 2;

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "builder/cuda_lowering.h"
 #include "builder/engine_lowering.h"
 #include "builder/precision.h"
 #include "core/hash.h"
@@ -22,6 +23,7 @@
 #include "quant/calibration.h"
 #include "quant/calibration_cache.h"
 #include "quant/calibration_data.h"
+#include "runtime/gpu_backend.h"
 
 namespace edgert {
 namespace {
@@ -70,6 +72,7 @@ std::string config_summary(const BuildConfig& c) {
   if (c.precision == Precision::kINT8 || c.best)
     os << " calibrator=" << c.calibrator << " percentile=" << c.percentile;
   if (!c.preprocess.empty()) os << " preprocess=" << c.preprocess;
+  if (!c.tactic_sources.empty()) os << " tactic-sources=" << c.tactic_sources;
   return os.str();
 }
 
@@ -191,9 +194,24 @@ Expected<std::map<std::string, Precision>> parse_layer_precisions(const std::str
 Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildReport* report_out) {
   auto t0 = std::chrono::steady_clock::now();
   BuildReport report;
-  if (cfg.target != "cpu")
-    return Status(StatusCode::kUnsupported,
-                  "target '" + cfg.target + "' is not available in this build (targets: cpu)");
+  const bool cuda = cfg.target == "cuda";
+  if (cfg.target != "cpu" && !cuda)
+    return Status(StatusCode::kInvalidArgument,
+                  "target '" + cfg.target + "' is not one of cpu, cuda");
+  EngineTarget target;
+  cuda_backend::AutotuneOptions tune;
+  if (cuda) {
+    if (!cuda_backend::built())
+      return Status(StatusCode::kUnsupported,
+                    "target cuda: this EdgeRT was built without the CUDA backend");
+    EDGERT_ASSIGN_OR_RETURN(target, cuda_backend::current_target());
+    tune.timing_cache = cfg.timing_cache;
+    if (!cfg.tactic_sources.empty()) {
+      EDGERT_ASSIGN_OR_RETURN(tune.sources, cuda_backend::parse_sources(cfg.tactic_sources));
+    }
+  } else if (!cfg.tactic_sources.empty()) {
+    return Status(StatusCode::kInvalidArgument, "--tactic-sources applies to the cuda target only");
+  }
 
   EDGERT_ASSIGN_OR_RETURN(auto onnx_bytes, read_file(cfg.onnx_path));
   const std::string model_hash = sha256_hex(onnx_bytes.data(), onnx_bytes.size());
@@ -275,7 +293,8 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
   // Explicit quantization: the Q/DQ placement decides (layers without scales stay in float).
   pcfg.high_precision_tail = explicit_quant ? 0 : cfg.high_precision_tail;
   EDGERT_RETURN_IF_ERROR(builder::assign_precision(graph_ref, pcfg, log));
-  EDGERT_RETURN_IF_ERROR(builder::lower_precision(graph_ref, log));
+  EDGERT_RETURN_IF_ERROR(builder::lower_precision(graph_ref, log, !cuda));
+  if (cuda) EDGERT_RETURN_IF_ERROR(builder::lower_for_cuda(graph_ref, log));
 
   // Engine.
   builder::EngineBuildInfo info;
@@ -286,7 +305,25 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
     if (specs[i].enabled) info.preprocess[graph_ref.inputs()[i]->name] = specs[i];
   info.labels = labels;
   std::vector<std::uint8_t> bytes;
-  EDGERT_ASSIGN_OR_RETURN(auto engine, engine_from_graph(graph_ref, info, &bytes));
+  std::shared_ptr<const Engine> engine;
+  if (cuda) {
+    info.target = target;
+    EDGERT_ASSIGN_OR_RETURN(engine::EngineDef def, builder::lower_to_engine(graph_ref, info));
+    EDGERT_ASSIGN_OR_RETURN(cuda_backend::AutotuneResult tuned, cuda_backend::autotune(def, tune));
+    report.tactic_log = std::move(tuned.log);
+    report.layers_timed = tuned.timed;
+    report.layers_from_cache = tuned.cached;
+    report.fallback_layers = tuned.fallback_layers;
+    report.tactic_seconds = tuned.seconds;
+    log.note("Tactics: " + std::to_string(tuned.layers) + " layers, " +
+             std::to_string(tuned.timed) + " timed, " + std::to_string(tuned.cached) +
+             " from the timing cache, " + std::to_string(tuned.fallback_layers) +
+             " on the CPU fallback (" + std::to_string(tuned.seconds) + " s)");
+    bytes = builder::serialize(def);
+    EDGERT_ASSIGN_OR_RETURN(engine, Engine::from_memory(bytes));
+  } else {
+    EDGERT_ASSIGN_OR_RETURN(engine, engine_from_graph(graph_ref, info, &bytes));
+  }
 
   report.log = log.lines();
   report.fusions = log.fusion_counts();

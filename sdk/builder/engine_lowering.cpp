@@ -113,6 +113,7 @@ Expected<std::int32_t> Lowering::add_value(const ir::Value& v, Storage storage,
   t.dtype = v.info.dtype;
   t.shape = v.info.shape;
   t.storage = storage;
+  t.format = v.nhwc ? engine::TensorFormat::kNHWC : engine::TensorFormat::kLinear;
   t.nbytes = static_cast<std::uint64_t>(t.shape.numel()) * dtype_size(t.dtype);
   t.io_index = io_index;
   const auto idx = static_cast<std::int32_t>(def_.tensors.size());

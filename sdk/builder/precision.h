@@ -53,7 +53,9 @@ Status assign_precision(ir::Graph& g, const PrecisionConfig& cfg, ir::BuildLog& 
 /// - fp16 FusedConv / FusedGemm (plain Conv / Gemm become those) get fp16-rounded weights and
 ///   round_fp16 = 1.
 /// Leaves the graph sorted, compacted and shape-inferred.
-Status lower_precision(ir::Graph& g, ir::BuildLog& log);
+/// `emulate_fp16`: the CPU target's fp16 (weights and outputs rounded in float32 layers); the
+/// CUDA target passes false and gets real float16 layers from lower_for_cuda instead.
+Status lower_precision(ir::Graph& g, ir::BuildLog& log, bool emulate_fp16 = true);
 
 /// The layers precision assignment chooses for: Conv, Gemm, FusedConv, FusedGemm.
 bool is_weighted_layer(const ir::Node& n);

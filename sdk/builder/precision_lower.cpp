@@ -218,7 +218,7 @@ void int8_flow(ir::Graph& g, ir::BuildLog& log) {
 
 }  // namespace
 
-Status lower_precision(ir::Graph& g, ir::BuildLog& log) {
+Status lower_precision(ir::Graph& g, ir::BuildLog& log, bool emulate_fp16) {
   for (ir::Node* n : g.nodes()) {
     if (n->dead || n->precision == Precision::kFP32) continue;
     if (!is_weighted_layer(*n)) {
@@ -233,7 +233,7 @@ Status lower_precision(ir::Graph& g, ir::BuildLog& log) {
         return make_error(StatusCode::kInvalidArgument,
                           n->info.describe() + ": assigned int8 but " + why);
       EDGERT_RETURN_IF_ERROR(lower_int8(g, *n, log));
-    } else {
+    } else if (emulate_fp16) {
       EDGERT_RETURN_IF_ERROR(lower_fp16(g, *n));
     }
   }

@@ -35,6 +35,14 @@ const char* storage_name(Storage s) noexcept {
   return "unknown";
 }
 
+const char* tensor_format_name(TensorFormat f) noexcept {
+  switch (f) {
+    case TensorFormat::kLinear: return "linear";
+    case TensorFormat::kNHWC: return "nhwc";
+  }
+  return "unknown";
+}
+
 bool checked_numel(const Shape& s, std::uint64_t limit, std::uint64_t* numel) {
   if (s.unknown_rank()) return false;
   std::uint64_t n = 1;

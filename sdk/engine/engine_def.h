@@ -18,7 +18,7 @@ namespace edgert::engine {
 
 /// Format version written by this SDK; the reader accepts only this version. Bump it for any
 /// change of the layout (docs/engine.md, "Versioning").
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2;
 /// "EDGERTEN": EdgeRT engine.
 constexpr char kMagic[8] = {'E', 'D', 'G', 'E', 'R', 'T', 'E', 'N'};
 /// Alignment of sections, weights and arena offsets: a cache line, enough for AVX-512/NEON loads.
@@ -42,11 +42,20 @@ enum class Storage : std::uint8_t {
 constexpr std::uint8_t kStorageCount = 5;
 const char* storage_name(Storage s) noexcept;
 
+/// Memory order of a tensor's elements. Shapes are always the logical (ONNX) ones.
+enum class TensorFormat : std::uint8_t {
+  kLinear = 0,  ///< row-major in the logical order (NCHW for 4-D)
+  kNHWC = 1,    ///< 4-D only: channels innermost (CUDA tensor-core layers)
+};
+constexpr std::uint8_t kTensorFormatCount = 2;
+const char* tensor_format_name(TensorFormat f) noexcept;
+
 struct TensorDef {
   std::string name;
   DataType dtype = DataType::kUndefined;
   Shape shape;
   Storage storage = Storage::kArena;
+  TensorFormat format = TensorFormat::kLinear;
   std::uint64_t offset = 0;    ///< kArena: arena offset; kWeight: offset in the weights section
   std::uint64_t nbytes = 0;    ///< dtype_size(dtype) * numel
   std::int32_t alias_of = -1;  ///< kAlias: the viewed tensor (a lower index)

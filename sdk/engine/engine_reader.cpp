@@ -104,9 +104,9 @@ void read_meta(ByteReader& r, EngineHeader& h) {
   h.config_summary = r.get_string("config summary");
 }
 
-// Smallest encoded tensor record: empty name (4) + dtype, storage (2) + rank (4) + offset, nbytes
-// (16) + alias_of, io_index (8).
-constexpr std::size_t kMinTensorBytes = 34;
+// Smallest encoded tensor record: empty name (4) + dtype, storage, format (3) + rank (4) + offset,
+// nbytes (16) + alias_of, io_index (8).
+constexpr std::size_t kMinTensorBytes = 35;
 // Smallest layer record: 3 empty strings (12) + opset (4) + fused count (4) + precision (1) +
 // tactic (4) + flags (4) + 3 counts (12).
 constexpr std::size_t kMinLayerBytes = 41;
@@ -118,6 +118,10 @@ void read_tensors(ByteReader& r, std::vector<TensorDef>& tensors) {
     t.name = r.get_string("tensor name");
     const auto dt = r.get<std::uint8_t>();
     const auto st = r.get<std::uint8_t>();
+    const auto fm = r.get<std::uint8_t>();
+    if (r.ok() && fm >= kTensorFormatCount)
+      r.fail("tensor #" + std::to_string(i) + " '" + t.name + "' has bad format " +
+             std::to_string(fm));
     if (r.ok() && (!valid_dtype(dt) || dt == 0))
       r.fail("tensor #" + std::to_string(i) + " '" + t.name + "' has bad type " +
              std::to_string(dt));
@@ -126,6 +130,7 @@ void read_tensors(ByteReader& r, std::vector<TensorDef>& tensors) {
              std::to_string(st));
     t.dtype = static_cast<DataType>(dt);
     t.storage = static_cast<Storage>(st);
+    t.format = static_cast<TensorFormat>(fm);
     t.shape = get_shape(r, "tensor shape");
     t.offset = r.get<std::uint64_t>();
     t.nbytes = r.get<std::uint64_t>();

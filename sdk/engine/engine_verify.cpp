@@ -40,6 +40,8 @@ Status verify_tensor(const EngineDef& def, std::size_t i) {
       break;
     }
     case Storage::kArena:
+      if (t.format == TensorFormat::kNHWC && t.shape.rank() != 4)
+        return bad(what + " is NHWC but has rank " + std::to_string(t.shape.rank()));
       if (t.offset % kAlignment != 0)
         return bad(what + " arena offset " + std::to_string(t.offset) + " is not 64-byte aligned");
       if (!in_bounds(t.offset, t.nbytes, def.memory.arena_bytes))
@@ -60,6 +62,9 @@ Status verify_tensor(const EngineDef& def, std::size_t i) {
         return bad(what + " is a view of tensor #" + std::to_string(t.alias_of) +
                    ", expected a lower index");
       const TensorDef& base = def.tensors[static_cast<std::size_t>(t.alias_of)];
+      if (base.format != TensorFormat::kLinear || t.format != TensorFormat::kLinear)
+        return bad(what + " is a view of " + describe_tensor(def, t.alias_of) +
+                   ": views need linear (row-major) tensors on both sides");
       if (base.nbytes != t.nbytes || base.dtype != t.dtype)
         return bad(what + " (" + dtype_name(t.dtype) + ", " + std::to_string(t.nbytes) +
                    " bytes) is a view of " + describe_tensor(def, t.alias_of) + " (" +

@@ -69,6 +69,7 @@ void write_tensors(ByteWriter& w, const std::vector<TensorDef>& tensors) {
     w.put_string(t.name);
     w.put(static_cast<std::uint8_t>(t.dtype));
     w.put(static_cast<std::uint8_t>(t.storage));
+    w.put(static_cast<std::uint8_t>(t.format));
     put_shape(w, t.shape);
     w.put(t.offset);
     w.put(t.nbytes);

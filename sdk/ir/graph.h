@@ -29,6 +29,8 @@ struct Value {
   /// (explicit quantization) so that int8 lowering reproduces the model's own int8 values.
   std::vector<float> weight_scales;
   int weight_scale_axis = 0;
+  /// CUDA target: stored NHWC (4-D, channels innermost) instead of row-major; shapes stay NCHW.
+  bool nhwc = false;
 };
 
 struct Node {

@@ -17,7 +17,6 @@
 namespace edgert {
 namespace {
 
-constexpr const char* kRuntimeTarget = "cpu";
 
 // A recorded static shape agrees with an inferred one where the inference knows the dims.
 bool shape_compatible(const Shape& inferred, const Shape& recorded) {
@@ -33,17 +32,23 @@ std::string tensor_text(DataType t, const Shape& s) {
 }
 
 Status check_target(const EngineTarget& target) {
-  if (target.kind == kRuntimeTarget) return Status::ok_status();
+  if (target.kind == "cpu") return Status::ok_status();
+  if (target.kind == "cuda") return cuda_backend::check_target(target);
   return make_error(StatusCode::kVersionMismatch,
                     "engine was built for target '" + target.to_string() +
-                        "', this runtime runs target '" + kRuntimeTarget +
-                        "': build the engine for target cpu, or run it with the " + target.kind +
-                        " runtime");
+                        "', this runtime runs targets 'cpu' and 'cuda'");
+}
+
+// The CPU op's inference sees float16 tensors of a "cuda" engine as float32 (the logical type:
+// the CPU ops are the reference of the layers' shapes, not of their storage).
+DataType logical_dtype(DataType t, bool gpu) {
+  return gpu && t == DataType::kFloat16 ? DataType::kFloat32 : t;
 }
 
 // Binds layer `li` to its op and checks the recorded output types/shapes with the op's inference.
 Status prepare_layer(Engine::Impl& impl, std::size_t li) {
   const engine::EngineDef& def = impl.def;
+  const bool gpu = def.header.target.kind == "cuda";
   const engine::LayerDef& l = def.layers[li];
   Engine::Impl::Layer& layer = impl.layers[li];
   const std::string what = engine::describe_layer(def, li);
@@ -79,7 +84,7 @@ Status prepare_layer(Engine::Impl& impl, std::size_t li) {
       continue;
     }
     const engine::TensorDef& td = def.tensors[static_cast<std::size_t>(t)];
-    ictx.inputs.push_back({td.dtype, td.shape});
+    ictx.inputs.push_back({logical_dtype(td.dtype, gpu && l.type != "Reformat"), td.shape});
     ictx.present.push_back(true);
     const Tensor& w = impl.weight_views[static_cast<std::size_t>(t)];
     ictx.values.push_back(w.empty() ? nullptr : &w);
@@ -99,7 +104,8 @@ Status prepare_layer(Engine::Impl& impl, std::size_t li) {
       continue;
     }
     const engine::TensorDef& td = def.tensors[static_cast<std::size_t>(t)];
-    if (inferred.dtype != td.dtype || !shape_compatible(inferred.shape, td.shape))
+    if (inferred.dtype != logical_dtype(td.dtype, gpu && l.type != "Reformat") ||
+        !shape_compatible(inferred.shape, td.shape))
       return make_error(StatusCode::kParseError,
                         what + " output " + std::to_string(k) + " '" + td.name +
                             "' is recorded as " + tensor_text(td.dtype, td.shape) +
@@ -178,6 +184,11 @@ Expected<std::shared_ptr<const Engine>> Engine::prepare(std::shared_ptr<const vo
     impl->outputs.push_back({td.name, td.dtype, td.shape});
   }
   for (const auto& l : d.layers) impl->layer_descs.push_back(make_layer_desc(d, l));
+  if (d.header.target.kind == "cuda") {
+    auto gpu = cuda_backend::load_engine(impl->def, label);
+    if (!gpu) return gpu.status().with_context(context);
+    impl->gpu = std::move(gpu).value();
+  }
   return std::shared_ptr<const Engine>(new Engine(std::move(impl)));
 }
 

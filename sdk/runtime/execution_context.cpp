@@ -40,6 +40,12 @@ Expected<std::unique_ptr<ExecutionContext>> Engine::create_context(
   auto ctx = std::make_unique<ExecutionContext::Impl>();
   ctx->engine = shared_from_this();
   ctx->options = options;
+  if (impl_->gpu) {
+    auto gpu = cuda_backend::create_context(impl_->gpu, d, options);
+    if (!gpu) return gpu.status().with_context("creating an execution context");
+    ctx->gpu = std::move(gpu).value();
+    return std::unique_ptr<ExecutionContext>(new ExecutionContext(std::move(ctx)));
+  }
   if (options.profile) ctx->profile.assign(d.layers.size(), {});
   const std::uint64_t arena_bytes = d.memory.arena_bytes ? d.memory.arena_bytes : 1;
   auto arena = Tensor::allocate(DataType::kUInt8, Shape({static_cast<std::int64_t>(arena_bytes)}));
@@ -114,6 +120,8 @@ Status ExecutionContext::execute(const std::vector<const Tensor*>& inputs,
     }
   }
 
+  if (c.gpu) return cuda_backend::execute(*c.gpu, inputs, outputs, c.observer);
+
   // Bind the caller's memory. Inputs are only read (no layer writes an input tensor: verified).
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     const auto& td = d.tensors[static_cast<std::size_t>(d.inputs[k])];
@@ -158,24 +166,32 @@ Status ExecutionContext::execute(const std::vector<const Tensor*>& inputs,
   return Status::ok_status();
 }
 
-bool ExecutionContext::on_gpu() const noexcept { return false; }
-void* ExecutionContext::stream() const noexcept { return nullptr; }
+bool ExecutionContext::on_gpu() const noexcept { return impl_->gpu != nullptr; }
+void* ExecutionContext::stream() const noexcept {
+  return impl_->gpu ? cuda_backend::stream(*impl_->gpu) : nullptr;
+}
 
 Status ExecutionContext::set_tensor_address(const std::string& name, void* device_ptr) {
-  (void)device_ptr;
+  if (impl_->gpu) return cuda_backend::set_tensor_address(*impl_->gpu, name, device_ptr);
   return make_error(StatusCode::kInvalidArgument,
                     "set_tensor_address('" + name + "'): the engine runs on the CPU; pass host "
                     "tensors to execute()");
 }
-void* ExecutionContext::tensor_address(const std::string&) const { return nullptr; }
+void* ExecutionContext::tensor_address(const std::string& name) const {
+  return impl_->gpu ? cuda_backend::tensor_address(*impl_->gpu, name) : nullptr;
+}
 
 Status ExecutionContext::enqueue() {
+  if (impl_->gpu) return cuda_backend::enqueue(*impl_->gpu);
   return make_error(StatusCode::kInvalidArgument,
                     "enqueue(): the engine runs on the CPU; use execute()");
 }
-Status ExecutionContext::synchronize() { return Status::ok_status(); }
+Status ExecutionContext::synchronize() {
+  return impl_->gpu ? cuda_backend::synchronize(*impl_->gpu) : Status::ok_status();
+}
 
 std::vector<LayerProfile> ExecutionContext::layer_profile() const {
+  if (impl_->gpu) return cuda_backend::layer_profile(*impl_->gpu);
   std::vector<LayerProfile> out;
   const auto& layers = impl_->engine->layers();
   for (std::size_t li = 0; li < impl_->profile.size(); ++li) {

@@ -12,6 +12,7 @@
 #include "edgert/runtime.h"
 #include "engine/engine_def.h"
 #include "kernels/cpu/op_def.h"
+#include "runtime/gpu_backend.h"
 
 namespace edgert {
 
@@ -35,6 +36,8 @@ struct Engine::Impl {
 
   std::vector<TensorDesc> inputs, outputs;
   std::vector<LayerDesc> layer_descs;
+  /// "cuda" engines: the device weights and prepared tactics (null for "cpu" engines).
+  std::shared_ptr<cuda_backend::GpuEngine> gpu;
 };
 
 struct ExecutionContext::Impl {
@@ -45,7 +48,8 @@ struct ExecutionContext::Impl {
   std::vector<std::vector<Tensor*>> layer_outputs;       ///< per layer, null = omitted
   TensorObserver observer;
   ContextOptions options;
-  std::vector<LayerProfile> profile;  ///< per layer when options.profile (times and runs only)
+  std::vector<LayerProfile> profile;
+  std::shared_ptr<cuda_backend::GpuContext> gpu;  ///< "cuda" engines  ///< per layer when options.profile (times and runs only)
 };
 
 }  // namespace edgert

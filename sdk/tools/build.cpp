@@ -20,7 +20,7 @@ namespace {
 
 struct BuildArgs {
   std::string onnx, save_engine, calib_data, calib_cache, calibrator = "entropy", target = "cpu";
-  std::string layer_precisions, timing_cache, preprocess, labels, report_json;
+  std::string layer_precisions, timing_cache, preprocess, labels, report_json, tactic_sources;
   std::vector<std::string> shapes;
   bool fp16 = false, int8 = false, best = false, verbose = false, force = false;
   double percentile = 99.99;
@@ -69,7 +69,10 @@ CLI::App* setup_build_command(CLI::App& app) {
   sub.add_option("--shapes", a.shapes, "Input shapes: name:1x3x224x224 (repeatable)");
   sub.add_option("--layer-precisions", a.layer_precisions, "Per-layer precision: conv1:fp32,...");
   sub.add_option("--target", a.target, "cpu (cuda with the CUDA backend)");
-  sub.add_option("--timing-cache", a.timing_cache, "Timing cache file (CUDA target)");
+  sub.add_option("--timing-cache", a.timing_cache,
+                 "Timing cache file (CUDA target): read when it exists, written after the build");
+  sub.add_option("--tactic-sources", a.tactic_sources,
+                 "CUDA target: tactic sources, e.g. -cudnn,-cublas (of cudnn, cublas, edgert, cpu)");
   sub.add_option("--preprocess", a.preprocess,
                  "Preprocessing, overrides the model's: color=RGB;mean=..;scale=..;resize=stretch");
   sub.add_option("--labels", a.labels, "Class labels, one per line (overrides the model's)");
@@ -97,6 +100,7 @@ int run_build_command() {
   cfg.percentile = a.percentile;
   cfg.calib_max_items = a.calib_max;
   cfg.timing_cache = a.timing_cache;
+  cfg.tactic_sources = a.tactic_sources;
   cfg.preprocess = a.preprocess;
   cfg.labels_file = a.labels;
   for (const auto& s : a.shapes) {
@@ -118,6 +122,8 @@ int run_build_command() {
                                        {a.onnx, a.calib_cache});
   if (!st.ok()) return tools::fail("build", st);
 
+  if (a.verbose)
+    for (const auto& line : report.tactic_log) std::printf("%s\n", line.c_str());
   std::printf("%s", report.layer_table.c_str());
   std::printf("Fusions: %d", [&] {
     int n = 0;
@@ -133,6 +139,11 @@ int run_build_command() {
               tools::human_bytes(report.arena_bytes).c_str(),
               tools::human_bytes(report.naive_activation_bytes).c_str(),
               tools::human_bytes(report.weight_bytes).c_str());
+  if (cfg.target == "cuda")
+    std::printf("Tactics: %d layers timed, %d from the timing cache, %d on the CPU fallback, "
+                "%.2f s\n",
+                report.layers_timed, report.layers_from_cache, report.fallback_layers,
+                report.tactic_seconds);
   std::printf("Engine: %s (%zu bytes), built in %.2f s\n", a.save_engine.c_str(), bytes->size(),
               report.seconds);
   if (!a.report_json.empty()) {
@@ -148,6 +159,12 @@ int run_build_command() {
                         {"scales_source", report.scales_source},
                         {"calibrated_tensors", report.calibrated_tensors},
                         {"build_seconds", report.seconds},
+                        {"target", cfg.target},
+                        {"layers_timed", report.layers_timed},
+                        {"layers_from_timing_cache", report.layers_from_cache},
+                        {"fallback_layers", report.fallback_layers},
+                        {"tactic_seconds", report.tactic_seconds},
+                        {"tactic_log", report.tactic_log},
                         {"log", report.log}};
     const std::string text = j.dump(2) + "\n";
     if (Status js = tools::write_file_atomic(a.report_json, text.data(), text.size(), {a.onnx});

@@ -50,7 +50,10 @@ struct BuildConfig {
   /// Preprocessing override ("color=RGB;mean=..;scale=.." as in the model metadata), labels file.
   std::string preprocess;
   std::string labels_file;
-  std::string timing_cache;  ///< used by the CUDA target
+  std::string timing_cache;  ///< CUDA target: read when it exists, written after the build
+  /// CUDA target: --tactic-sources, e.g. "-cudnn,-cublas" (EdgeRT's kernels only) or
+  /// "cudnn,edgert"; "" allows all (cudnn, cublas, edgert, cpu).
+  std::string tactic_sources;
 };
 
 struct BuildReport {
@@ -65,6 +68,12 @@ struct BuildReport {
   std::size_t calibrated_tensors = 0;
   std::string scales_source;  ///< "", "calibration (entropy)", "cache FILE", "Q/DQ nodes"
   double seconds = 0.0;
+  // CUDA target: tactic selection.
+  std::vector<std::string> tactic_log;  ///< every candidate's time per layer, then the fastest
+  int layers_timed = 0;                 ///< layers timed in this build
+  int layers_from_cache = 0;            ///< layers whose tactic came from the timing cache
+  int fallback_layers = 0;              ///< layers left on the CPU fallback
+  double tactic_seconds = 0.0;          ///< time spent selecting tactics
 };
 
 /// Builds a serialized engine. Nothing the user gave is written to except `calib_cache` (created or

@@ -1,0 +1,287 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+// A CUDA execution context: its own stream, cuDNN/cuBLAS handles, activation arena, workspace and
+// I/O buffers; enqueue runs every layer's tactic on the stream, optionally captured once into a
+// CUDA graph and replayed; the profiler brackets each layer with CUDA events and NVTX ranges.
+
+#include <nvtx3/nvToolsExt.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "backends/cuda/gpu_state.h"
+#include "edgert/logger.h"
+
+namespace edgert::cuda_backend {
+
+struct GpuContext {
+  std::shared_ptr<GpuEngine> engine;
+  const engine::EngineDef* def = nullptr;
+  ContextOptions options;
+  cudaStream_t stream = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  cublasHandle_t cublas = nullptr;
+  cublasLtHandle_t cublaslt = nullptr;
+  DeviceBuffer arena, workspace, cublas_workspace;
+  PinnedBuffer host_scratch;
+  std::vector<DeviceBuffer> own_inputs, own_outputs;
+  std::vector<void*> inputs, outputs;  ///< bound device addresses
+  std::vector<void*> addr;             ///< per engine tensor
+  std::vector<LayerIO> io;             ///< per layer
+  bool dirty = true;
+  cudaGraphExec_t graph = nullptr;
+  bool graph_disabled = false;
+  std::vector<cudaEvent_t> events;  ///< profiling: one before each layer, one at the end
+  std::vector<LayerProfile> profile;
+
+  ~GpuContext() {
+    if (stream) cudaStreamSynchronize(stream);
+    if (graph) cudaGraphExecDestroy(graph);
+    for (cudaEvent_t e : events) cudaEventDestroy(e);
+    if (cublaslt) cublasLtDestroy(cublaslt);
+    if (cublas) cublasDestroy(cublas);
+    if (cudnn) cudnnDestroy(cudnn);
+    if (stream) cudaStreamDestroy(stream);
+  }
+};
+
+namespace {
+
+// cuBLAS allocates its workspace lazily unless given one; a fixed one keeps CUDA graph capture
+// free of allocations. 4 MiB is cuBLAS's own default on Hopper for one stream (2 MiB + 2 MiB).
+constexpr std::size_t kCublasWorkspace = std::size_t{4} << 20;
+
+RunContext run_context(const GpuContext& c) {
+  RunContext rc;
+  rc.stream = c.stream;
+  rc.cudnn = c.cudnn;
+  rc.cublas = c.cublas;
+  rc.cublaslt = c.cublaslt;
+  rc.workspace = c.workspace.get();
+  rc.workspace_bytes = c.workspace.size();
+  rc.host_scratch = c.host_scratch.get();
+  return rc;
+}
+
+void refresh(GpuContext& c) {
+  if (!c.dirty) return;
+  resolve_addresses(*c.def, c.engine->weights.get(), c.arena.get(), c.inputs, c.outputs, c.addr);
+  build_layer_io(*c.def, c.addr, c.io);
+  if (c.graph) {
+    cudaGraphExecDestroy(c.graph);
+    c.graph = nullptr;
+  }
+  c.dirty = false;
+}
+
+Status run_layers(GpuContext& c, bool profile) {
+  const RunContext rc = run_context(c);
+  const auto& tactics = c.engine->tactics;
+  for (std::size_t li = 0; li < tactics.size(); ++li) {
+    if (!tactics[li]) continue;
+    if (profile) EDGERT_CUDA_TRY(cudaEventRecord(c.events[li], c.stream));
+    nvtxRangePushA(c.def->layers[li].name.c_str());
+    Status s = tactics[li]->enqueue(rc, c.io[li]);
+    nvtxRangePop();
+    if (!s.ok())
+      return s.with_context(engine::describe_layer(*c.def, li) + " (tactic " +
+                            tactics[li]->name() + ")");
+  }
+  if (profile) EDGERT_CUDA_TRY(cudaEventRecord(c.events.back(), c.stream));
+  return {};
+}
+
+Status collect_profile(GpuContext& c) {
+  EDGERT_CUDA_TRY(cudaEventSynchronize(c.events.back()));
+  const auto& tactics = c.engine->tactics;
+  for (std::size_t li = 0; li < tactics.size(); ++li) {
+    ++c.profile[li].runs;
+    if (!tactics[li]) continue;
+    // The layer ends where the next executed layer (or the end marker) begins.
+    std::size_t next = li + 1;
+    while (next < tactics.size() && !tactics[next]) ++next;
+    float ms = 0.f;
+    EDGERT_CUDA_TRY(cudaEventElapsedTime(&ms, c.events[li], c.events[next]));
+    c.profile[li].total_ms += ms;
+  }
+  return {};
+}
+
+Status capture(GpuContext& c) {
+  cudaGraph_t graph = nullptr;
+  EDGERT_CUDA_TRY(cudaStreamBeginCapture(c.stream, cudaStreamCaptureModeThreadLocal));
+  Status s = run_layers(c, false);
+  cudaError_t end = cudaStreamEndCapture(c.stream, &graph);
+  if (!s.ok() || end != cudaSuccess) {
+    if (graph) cudaGraphDestroy(graph);
+    cudaGetLastError();
+    return s.ok() ? cuda_status(end, "cudaStreamEndCapture") : s;
+  }
+  cudaError_t inst = cudaGraphInstantiate(&c.graph, graph, 0);
+  cudaGraphDestroy(graph);
+  if (inst != cudaSuccess) {
+    c.graph = nullptr;
+    cudaGetLastError();
+    return cuda_status(inst, "cudaGraphInstantiate");
+  }
+  return {};
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<GpuContext>> create_context(std::shared_ptr<GpuEngine> engine,
+                                                     const engine::EngineDef& def,
+                                                     const ContextOptions& options) {
+  if (options.device != engine->device)
+    return Status(StatusCode::kInvalidArgument,
+                  "context for device " + std::to_string(options.device) + ": engine '" +
+                      engine->label + "' was loaded on device " + std::to_string(engine->device));
+  DeviceGuard guard(engine->device);
+  auto c = std::make_shared<GpuContext>();
+  c->engine = std::move(engine);
+  c->def = &def;
+  c->options = options;
+  EDGERT_CUDA_TRY(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking));
+  EDGERT_CUDNN_TRY(cudnnCreate(&c->cudnn));
+  EDGERT_CUBLAS_TRY(cublasCreate(&c->cublas));
+  EDGERT_CUBLAS_TRY(cublasLtCreate(&c->cublaslt));
+  EDGERT_RETURN_IF_ERROR(c->cublas_workspace.allocate(kCublasWorkspace, "cuBLAS workspace"));
+  EDGERT_CUBLAS_TRY(
+      cublasSetWorkspace(c->cublas, c->cublas_workspace.get(), c->cublas_workspace.size()));
+  EDGERT_RETURN_IF_ERROR(c->arena.allocate(def.memory.arena_bytes, "the activation arena"));
+  EDGERT_RETURN_IF_ERROR(c->workspace.allocate(c->engine->workspace_bytes, "the layer workspace"));
+  if (c->engine->host_scratch_bytes)
+    EDGERT_RETURN_IF_ERROR(
+        c->host_scratch.allocate(c->engine->host_scratch_bytes, "CPU fallback layers"));
+  for (auto t : def.inputs) {
+    DeviceBuffer b;
+    const auto& td = def.tensors[static_cast<std::size_t>(t)];
+    EDGERT_RETURN_IF_ERROR(b.allocate(td.nbytes, "input '" + td.name + "'"));
+    c->inputs.push_back(b.get());
+    c->own_inputs.push_back(std::move(b));
+  }
+  for (auto t : def.outputs) {
+    DeviceBuffer b;
+    const auto& td = def.tensors[static_cast<std::size_t>(t)];
+    EDGERT_RETURN_IF_ERROR(b.allocate(td.nbytes, "output '" + td.name + "'"));
+    c->outputs.push_back(b.get());
+    c->own_outputs.push_back(std::move(b));
+  }
+  if (options.profile) {
+    c->events.resize(def.layers.size() + 1, nullptr);
+    for (auto& e : c->events) EDGERT_CUDA_TRY(cudaEventCreate(&e));
+    c->profile.resize(def.layers.size());
+  }
+  if (options.cuda_graph && !c->engine->graph_blocker.empty()) {
+    EDGERT_LOG(kWarning, "engine '" << c->engine->label << "': no CUDA graph, "
+                                    << c->engine->graph_blocker << " (runs on the host)");
+    c->graph_disabled = true;
+  }
+  return c;
+}
+
+Status enqueue(GpuContext& c) {
+  DeviceGuard guard(c.engine->device);
+  refresh(c);
+  const bool profile = c.options.profile;
+  if (c.options.cuda_graph && !profile && !c.graph_disabled) {
+    if (!c.graph) {
+      Status s = capture(c);
+      if (!s.ok()) {
+        EDGERT_LOG(kWarning, "engine '" << c.engine->label
+                                        << "': CUDA graph capture failed, running layer by "
+                                           "layer: "
+                                        << s.message());
+        c.graph_disabled = true;
+      }
+    }
+    if (c.graph) {
+      EDGERT_CUDA_TRY(cudaGraphLaunch(c.graph, c.stream));
+      return {};
+    }
+  }
+  EDGERT_RETURN_IF_ERROR(run_layers(c, profile));
+  if (profile) EDGERT_RETURN_IF_ERROR(collect_profile(c));
+  return {};
+}
+
+Status synchronize(GpuContext& c) {
+  EDGERT_CUDA_TRY(cudaStreamSynchronize(c.stream));
+  return {};
+}
+
+void* stream(const GpuContext& c) { return c.stream; }
+
+Status set_tensor_address(GpuContext& c, const std::string& name, void* ptr) {
+  const auto& d = *c.def;
+  for (std::size_t k = 0; k < d.inputs.size(); ++k)
+    if (d.tensors[static_cast<std::size_t>(d.inputs[k])].name == name) {
+      c.inputs[k] = ptr ? ptr : c.own_inputs[k].get();
+      c.dirty = true;
+      return {};
+    }
+  for (std::size_t k = 0; k < d.outputs.size(); ++k)
+    if (d.tensors[static_cast<std::size_t>(d.outputs[k])].name == name) {
+      c.outputs[k] = ptr ? ptr : c.own_outputs[k].get();
+      c.dirty = true;
+      return {};
+    }
+  return Status(StatusCode::kNotFound, "set_tensor_address: the engine has no input or output '" +
+                                           name + "'");
+}
+
+void* tensor_address(const GpuContext& c, const std::string& name) {
+  const auto& d = *c.def;
+  for (std::size_t k = 0; k < d.inputs.size(); ++k)
+    if (d.tensors[static_cast<std::size_t>(d.inputs[k])].name == name) return c.inputs[k];
+  for (std::size_t k = 0; k < d.outputs.size(); ++k)
+    if (d.tensors[static_cast<std::size_t>(d.outputs[k])].name == name) return c.outputs[k];
+  return nullptr;
+}
+
+Status execute(GpuContext& c, const std::vector<const Tensor*>& inputs,
+               std::vector<Tensor>& outputs, const TensorObserver& observer) {
+  DeviceGuard guard(c.engine->device);
+  const auto& d = *c.def;
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    EDGERT_CUDA_TRY(cudaMemcpyAsync(c.inputs[k], inputs[k]->raw(), inputs[k]->nbytes(),
+                                    cudaMemcpyHostToDevice, c.stream));
+  if (!observer) {
+    EDGERT_RETURN_IF_ERROR(enqueue(c));
+  } else {
+    // Layer by layer, each linear output copied to the host for the observer.
+    refresh(c);
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+      observer(d.tensors[static_cast<std::size_t>(d.inputs[k])].name, *inputs[k]);
+    const RunContext rc = run_context(c);
+    for (std::size_t li = 0; li < d.layers.size(); ++li) {
+      if (c.engine->tactics[li]) EDGERT_RETURN_IF_ERROR(c.engine->tactics[li]->enqueue(rc, c.io[li]));
+      for (auto t : d.layers[li].outputs) {
+        if (t < 0) continue;
+        const auto& td = d.tensors[static_cast<std::size_t>(t)];
+        if (td.format != engine::TensorFormat::kLinear) continue;
+        auto host = Tensor::allocate(td.dtype, td.shape);
+        if (!host) return host.status();
+        EDGERT_CUDA_TRY(cudaMemcpyAsync(host->raw(), c.addr[static_cast<std::size_t>(t)],
+                                        td.nbytes, cudaMemcpyDeviceToHost, c.stream));
+        EDGERT_CUDA_TRY(cudaStreamSynchronize(c.stream));
+        observer(td.name, *host);
+      }
+    }
+  }
+  for (std::size_t k = 0; k < outputs.size(); ++k)
+    EDGERT_CUDA_TRY(cudaMemcpyAsync(outputs[k].raw(), c.outputs[k], outputs[k].nbytes(),
+                                    cudaMemcpyDeviceToHost, c.stream));
+  return synchronize(c);
+}
+
+std::vector<LayerProfile> layer_profile(const GpuContext& c) {
+  std::vector<LayerProfile> out = c.profile;
+  for (std::size_t li = 0; li < out.size(); ++li) {
+    out[li].name = c.def->layers[li].name;
+    out[li].type = c.def->layers[li].type;
+    out[li].tactic = c.def->layers[li].tactic;
+  }
+  return out;
+}
+
+}  // namespace edgert::cuda_backend

@@ -1,0 +1,191 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+// The explicit table of tactic families, and the helpers they share.
+
+#include <cstring>
+#include <iterator>
+#include <vector>
+
+#include "backends/cuda/tactic.h"
+#include "edgert/half.h"
+#include "kernels/cpu/activation_fn.h"
+
+namespace edgert::cuda_backend {
+namespace {
+
+using FamilyFn = void (*)(const LayerView&, unsigned, std::vector<TacticPtr>&);
+// In order of preference when timings tie (the builder keeps the first of equal medians).
+constexpr FamilyFn kFamilies[] = {conv_tactics, gemm_tactics, kernel_tactics,
+                                  cpu_fallback_tactics};
+
+static_assert(static_cast<int>(cuda::Act::kTanh) == static_cast<int>(cpu::Activation::kTanh) &&
+                  static_cast<int>(cuda::Act::kRelu) == static_cast<int>(cpu::Activation::kRelu) &&
+                  static_cast<int>(cuda::Act::kGelu) == static_cast<int>(cpu::Activation::kGelu),
+              "cuda::Act must number the activations as cpu::Activation");
+
+}  // namespace
+
+const char* tactic_source_name(TacticSource s) noexcept {
+  switch (s) {
+    case kSourceEdgert: return "edgert";
+    case kSourceCudnn: return "cudnn";
+    case kSourceCublas: return "cublas";
+    case kSourceCpu: return "cpu";
+    default: return "?";
+  }
+}
+
+Expected<unsigned> parse_tactic_sources(const std::string& text) {
+  unsigned set = 0;
+  bool relative = false;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (item.empty()) {
+      if (comma == text.size()) break;
+      continue;
+    }
+    char sign = 0;
+    if (item[0] == '+' || item[0] == '-') {
+      sign = item[0];
+      item = item.substr(1);
+      if (!relative && set == 0) {
+        set = kSourceAll;
+        relative = true;
+      }
+    }
+    unsigned bit = 0;
+    for (unsigned b : {kSourceEdgert, kSourceCudnn, kSourceCublas, kSourceCpu})
+      if (item == tactic_source_name(static_cast<TacticSource>(b))) bit = b;
+    if (!bit)
+      return Status(StatusCode::kInvalidArgument,
+                    "tactic source '" + item + "' is not one of cudnn, cublas, edgert, cpu");
+    if (sign == '-')
+      set &= ~bit;
+    else
+      set |= bit;
+  }
+  if (!(set & kSourceEdgert) && !(set & kSourceCpu))
+    return Status(StatusCode::kInvalidArgument,
+                  "tactic sources '" + text + "' leave neither edgert nor cpu: "
+                  "reformat and pooling layers would have no tactic");
+  return set;
+}
+
+const engine::TensorDef* LayerView::input(std::size_t k) const {
+  const auto& ins = layer().inputs;
+  if (k >= ins.size() || ins[k] < 0) return nullptr;
+  return &def->tensors[static_cast<std::size_t>(ins[k])];
+}
+
+const engine::TensorDef* LayerView::output(std::size_t k) const {
+  const auto& outs = layer().outputs;
+  if (k >= outs.size() || outs[k] < 0) return nullptr;
+  return &def->tensors[static_cast<std::size_t>(outs[k])];
+}
+
+const std::uint8_t* LayerView::weight(std::size_t k) const {
+  const auto& ins = layer().inputs;
+  if (k >= ins.size() || ins[k] < 0) return nullptr;
+  const engine::TensorDef* t = &def->tensors[static_cast<std::size_t>(ins[k])];
+  while (t->storage == engine::Storage::kAlias)
+    t = &def->tensors[static_cast<std::size_t>(t->alias_of)];
+  if (t->storage != engine::Storage::kWeight) return nullptr;
+  return def->weight_bytes() + t->offset;
+}
+
+std::string LayerView::what() const { return engine::describe_layer(*def, index); }
+
+cuda::Dims4 dims4(const engine::TensorDef& t) {
+  cuda::Dims4 d;
+  const Shape& s = t.shape;
+  std::int64_t* v[4] = {&d.n, &d.c, &d.h, &d.w};
+  for (std::size_t i = 0; i < s.rank() && i < 4; ++i) *v[i] = s[i];
+  for (std::size_t i = 4; i < s.rank(); ++i) d.w *= s[i];
+  return d;
+}
+
+cuda::Layout layout_of(const engine::TensorDef& t) {
+  return t.format == engine::TensorFormat::kNHWC ? cuda::Layout::kNHWC : cuda::Layout::kNCHW;
+}
+
+Expected<cuda::ActParams> fused_activation(const LayerView& layer) {
+  const AttrMap& a = layer.attrs();
+  EDGERT_ASSIGN_OR_RETURN(std::string name, a.get_string("activation", ""));
+  auto kind = cpu::parse_activation(name);
+  if (!kind.ok()) return kind.status().with_context(layer.what());
+  cuda::ActParams p;
+  p.kind = static_cast<cuda::Act>(*kind);
+  float def_alpha = 0.f, def_beta = 0.f;
+  switch (*kind) {
+    case cpu::Activation::kLeakyRelu: def_alpha = 0.01f; break;
+    case cpu::Activation::kHardSigmoid:
+      def_alpha = 0.2f;
+      def_beta = 0.5f;
+      break;
+    case cpu::Activation::kClip:
+      def_alpha = -3.402823466e38f;
+      def_beta = 3.402823466e38f;
+      break;
+    default: break;
+  }
+  EDGERT_ASSIGN_OR_RETURN(p.alpha, a.get_float("activation_alpha", def_alpha));
+  EDGERT_ASSIGN_OR_RETURN(p.beta, a.get_float("activation_beta", def_beta));
+  return p;
+}
+
+Status upload(const void* host, std::size_t bytes, DeviceBuffer& dst, const std::string& what) {
+  EDGERT_RETURN_IF_ERROR(dst.allocate(bytes, what));
+  if (bytes) EDGERT_CUDA_TRY(cudaMemcpy(dst.get(), host, bytes, cudaMemcpyHostToDevice));
+  return {};
+}
+
+Status upload_as_float(const LayerView& layer, std::size_t input, DeviceBuffer& dst) {
+  const engine::TensorDef* t = layer.input(input);
+  if (!t) {
+    dst.reset();
+    return {};
+  }
+  const std::uint8_t* p = layer.weight(input);
+  if (!p)
+    return Status(StatusCode::kUnsupported,
+                  layer.what() + ": input " + std::to_string(input) + " is not a constant");
+  const auto n = static_cast<std::size_t>(t->shape.numel());
+  std::vector<float> f(n);
+  if (t->dtype == DataType::kFloat32) {
+    std::memcpy(f.data(), p, n * 4);
+  } else if (t->dtype == DataType::kFloat16) {
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint16_t h;
+      std::memcpy(&h, p + 2 * i, 2);
+      f[i] = half_to_float(h);
+    }
+  } else {
+    return Status(StatusCode::kUnsupported,
+                  layer.what() + ": input " + std::to_string(input) + " is not float");
+  }
+  return upload(f.data(), n * 4, dst, layer.what() + " input " + std::to_string(input));
+}
+
+std::vector<TacticPtr> candidate_tactics(const LayerView& layer, unsigned sources) {
+  std::vector<TacticPtr> out;
+  for (FamilyFn f : kFamilies) f(layer, sources, out);
+  return out;
+}
+
+Expected<TacticPtr> create_tactic(const LayerView& layer, const std::string& name,
+                                  const PrepareContext& pc) {
+  for (auto& t : candidate_tactics(layer, kSourceAll)) {
+    if (t->name() != name) continue;
+    Status s = t->prepare(layer, pc);
+    if (!s.ok()) return s.with_context("tactic " + name);
+    return std::move(t);
+  }
+  return Status(StatusCode::kNotFound, layer.what() + ": tactic '" + name +
+                                           "' is not known to this runtime (EdgeRT " +
+                                           EDGERT_VERSION + ")");
+}
+
+}  // namespace edgert::cuda_backend

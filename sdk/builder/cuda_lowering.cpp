@@ -1,0 +1,279 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+// Formats for the CUDA target. Each layer states what it reads (per input: a type and an order,
+// or "as produced") and what it writes; Reformat layers bridge the differences. The rules:
+//   FusedConv fp16: reads and writes float16 NHWC (x and the residual z); fp32: float32 linear.
+//   FusedGemm fp16: float16 linear; fp32: float32 linear.
+//   pools, element-wise ops, Pointwise, Concat: run in whatever type/order input 0 has (the
+//     other inputs are brought to it), write the same.
+//   Softmax, SoftmaxTopK, views (Reshape, Flatten, ...): any float type, linear order.
+//   everything else (CPU fallback and kernels that read linear float32): float32 linear.
+// A 4-D tensor with H = W = 1 is the same bytes in both orders: it is always called linear.
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "builder/cuda_lowering.h"
+#include "builder/engine_lowering.h"
+#include "edgert/half.h"
+
+namespace edgert::builder {
+namespace {
+
+struct Format {
+  DataType dtype = DataType::kFloat32;
+  bool nhwc = false;
+  bool operator==(const Format& o) const { return dtype == o.dtype && nhwc == o.nhwc; }
+  bool operator<(const Format& o) const {
+    return std::tie(dtype, nhwc) < std::tie(o.dtype, o.nhwc);
+  }
+};
+
+const std::set<std::string>& follow_ops() {
+  static const std::set<std::string> k = {
+      "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pointwise", "SiLU",
+      "Relu",    "Clip",        "LeakyRelu",         "Sigmoid",       "HardSigmoid", "HardSwish",
+      "Gelu",    "Tanh",        "Exp",               "Log",           "Sqrt",      "Abs",
+      "Neg",     "Reciprocal",  "Erf",               "Floor",         "Ceil",      "Add",
+      "Sub",     "Mul",         "Div",               "Pow",           "Max",       "Min",
+      "Concat"};
+  return k;
+}
+
+/// A layer that runs in the format its input 0 arrives in (element-wise with at most one
+/// operand, Pointwise chains, pools, Concat).
+bool follows(const ir::Node& n) {
+  const std::string& t = n.info.op_type;
+  if (!follow_ops().count(t)) return false;
+  return t == "Pointwise" || t == "Concat" || t == "Clip" || n.inputs.size() <= 2;
+}
+
+bool nhwc_possible(const ir::Value& v) {
+  const Shape& s = v.info.shape;
+  return s.rank() == 4 && s.is_static() && s[2] * s[3] != 1;
+}
+
+
+std::string unique_name(const ir::Graph& g, const std::string& base) {
+  if (!g.find_value(base)) return base;
+  for (int i = 1;; ++i) {
+    std::string s = base + "_" + std::to_string(i);
+    if (!g.find_value(s)) return s;
+  }
+}
+
+Expected<Tensor> to_fp16(const Tensor& t) {
+  EDGERT_ASSIGN_OR_RETURN(Tensor r, Tensor::allocate(DataType::kFloat16, t.shape()));
+  const float* src = t.data<float>();
+  auto* dst = r.data<std::uint16_t>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) dst[i] = float_to_half(src[i]);
+  return r;
+}
+
+/// What layer n needs on input k; `produced` is the format input 0 arrives in.
+Format required(const ir::Node& n, std::size_t k, const Format& in0, const ir::Value& v) {
+  const std::string& t = n.info.op_type;
+  const bool fp16 = n.precision == Precision::kFP16;
+  if (t == "FusedConv") {
+    if (k == 1 || k == 2) return {v.info.dtype, false};  // weights as stored
+    return fp16 ? Format{DataType::kFloat16, nhwc_possible(v)} : Format{DataType::kFloat32, false};
+  }
+  if (t == "FusedGemm") {
+    if (k >= 1) return {v.info.dtype, false};
+    return {fp16 ? DataType::kFloat16 : DataType::kFloat32, false};
+  }
+  if (follows(n)) {
+    if (v.is_constant && k > 0 && t != "Concat") {
+      // Constant operands (Clip bounds, broadcast operands) follow input 0's type.
+      return {is_float(v.info.dtype) && t != "Clip" ? in0.dtype : v.info.dtype, false};
+    }
+    if (k == 0) return {v.info.dtype, v.nhwc};
+    return {in0.dtype, in0.nhwc && nhwc_possible(v)};
+  }
+  if (t == "Softmax" || t == "LogSoftmax" || t == "SoftmaxTopK" || is_view_op(t) || t == "Transpose")
+    return {v.info.dtype, false};
+  // CPU fallback: float32 linear for float inputs; other types untouched.
+  return {is_float(v.info.dtype) ? DataType::kFloat32 : v.info.dtype, false};
+}
+
+class Lowerer {
+ public:
+  Lowerer(ir::Graph& g, ir::BuildLog& log) : g_(g), log_(log) {}
+
+  Status run() {
+    EDGERT_RETURN_IF_ERROR(convert_weights());
+    const std::vector<ir::Node*> nodes = g_.nodes();
+    for (ir::Node* n : nodes) {
+      if (n->dead) continue;
+      EDGERT_RETURN_IF_ERROR(place_inputs(*n));
+      set_outputs(*n);
+    }
+    EDGERT_RETURN_IF_ERROR(fix_graph_outputs());
+    log_.note("CUDA formats: " + std::to_string(reformats_) + " Reformat layer(s) inserted");
+    g_.compact();
+    return g_.topological_sort();
+  }
+
+ private:
+  Status convert_weights() {
+    for (ir::Node* n : g_.nodes()) {
+      if (n->dead || n->precision != Precision::kFP16) continue;
+      const std::string& t = n->info.op_type;
+      if (t == "Conv" || t == "Gemm") {
+        n->info.op_type = t == "Conv" ? "FusedConv" : "FusedGemm";
+        n->domain = "edgert";
+        if (n->fused.empty()) n->fused = {n->info.name};
+      }
+      if (n->info.op_type != "FusedConv" && n->info.op_type != "FusedGemm") continue;
+      ir::Value* w = n->inputs.size() > 1 ? n->inputs[1] : nullptr;
+      if (!w || !w->is_constant || w->data.dtype() != DataType::kFloat32) continue;
+      EDGERT_ASSIGN_OR_RETURN(Tensor h, to_fp16(w->data));
+      EDGERT_ASSIGN_OR_RETURN(ir::Value * hv, g_.add_constant(unique_name(g_, w->name + "_fp16"),
+                                                              std::move(h)));
+      replace_input(*n, 1, hv);
+    }
+    return {};
+  }
+
+  void replace_input(ir::Node& n, std::size_t k, ir::Value* v) {
+    ir::Value* old = n.inputs[k];
+    if (old) {
+      auto it = std::find(old->consumers.begin(), old->consumers.end(), &n);
+      if (it != old->consumers.end()) old->consumers.erase(it);
+    }
+    n.inputs[k] = v;
+    if (v) v->consumers.push_back(&n);
+  }
+
+  Format current(const ir::Value& v) const { return {v.info.dtype, v.nhwc}; }
+
+  /// A value holding `v` in format f (v itself, or the output of a (shared) Reformat).
+  Expected<ir::Value*> in_format(ir::Value* v, const Format& f) {
+    if (current(*v) == f) return v;
+    auto key = std::make_pair(v, f);
+    if (auto it = converted_.find(key); it != converted_.end()) return it->second;
+    if (v->is_constant && !v->nhwc && v->data.dtype() == DataType::kFloat32 &&
+        f.dtype == DataType::kFloat16 && !f.nhwc) {
+      EDGERT_ASSIGN_OR_RETURN(Tensor h, to_fp16(v->data));
+      EDGERT_ASSIGN_OR_RETURN(ir::Value * c,
+                              g_.add_constant(unique_name(g_, v->name + "_fp16"), std::move(h)));
+      converted_[key] = c;
+      return c;
+    }
+    const std::string out = unique_name(g_, v->name + (f.nhwc ? "_nhwc" : "_linear") +
+                                                (f.dtype == DataType::kFloat16 ? "_fp16" : ""));
+    cpu::NodeInfo info;
+    info.op_type = "Reformat";
+    info.name = unique_name(g_, "reformat_" + v->name);
+    info.opset = 17;
+    info.attrs.set("to", static_cast<std::int64_t>(f.dtype));
+    info.attrs.set("x_format", static_cast<std::int64_t>(v->nhwc ? 1 : 0));
+    info.attrs.set("y_format", static_cast<std::int64_t>(f.nhwc ? 1 : 0));
+    EDGERT_ASSIGN_OR_RETURN(ir::Node * r, g_.add_node(info, "edgert", {v->name}, {out}));
+    r->precision = f.dtype == DataType::kFloat16 ? Precision::kFP16 : Precision::kFP32;
+    ir::Value* o = r->outputs[0];
+    o->info.dtype = f.dtype;
+    o->info.shape = v->info.shape;
+    o->nhwc = f.nhwc;
+    converted_[key] = o;
+    ++reformats_;
+    return o;
+  }
+
+  Status place_inputs(ir::Node& n) {
+    if (n.inputs.empty() || !n.inputs[0]) return {};
+    Format in0 = current(*n.inputs[0]);
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+      ir::Value* v = n.inputs[k];
+      if (!v) continue;
+      Format want = required(n, k, in0, *v);
+      if (!is_float(v->info.dtype) && !(v->info.dtype == DataType::kInt8)) want = current(*v);
+      if (k == 0 && follows(n)) {
+        // Follow ops run on what arrives, except the CPU-only cases: non-float types.
+        want = current(*v);
+      }
+      EDGERT_ASSIGN_OR_RETURN(ir::Value * w, in_format(v, want));
+      if (w != v) replace_input(n, k, w);
+      if (k == 0) in0 = current(*n.inputs[0]);
+    }
+    return {};
+  }
+
+  void set_outputs(ir::Node& n) {
+    const std::string& t = n.info.op_type;
+    if (t == "Reformat") return;
+    const bool fp16 = n.precision == Precision::kFP16;
+    for (std::size_t k = 0; k < n.outputs.size(); ++k) {
+      ir::Value* o = n.outputs[k];
+      if (!o) continue;
+      const bool float_out = is_float(o->info.dtype);
+      if (t == "FusedConv") {
+        o->info.dtype = fp16 ? DataType::kFloat16 : DataType::kFloat32;
+        o->nhwc = fp16 && nhwc_possible(*o);
+      } else if (t == "FusedGemm") {
+        o->info.dtype = fp16 ? DataType::kFloat16 : DataType::kFloat32;
+      } else if (follows(n) && n.inputs[0] && float_out) {
+        o->info.dtype = n.inputs[0]->info.dtype;
+        o->nhwc = n.inputs[0]->nhwc && nhwc_possible(*o);
+      } else if ((t == "Softmax" || t == "LogSoftmax" || is_view_op(t) || t == "Transpose" ||
+                  (t == "SoftmaxTopK" && k == 0)) &&
+                 n.inputs[0] && float_out) {
+        o->info.dtype = n.inputs[0]->info.dtype;
+      }
+      // Everything else keeps the type the CPU op infers (float32 for float ops).
+    }
+  }
+
+  Status fix_graph_outputs() {
+    for (ir::Value*& out : g_.outputs()) {
+      ir::Value* v = out;
+      if (!v->nhwc && (v->info.dtype == original_dtype(*v))) continue;
+      // The producer writes an internal value; a Reformat writes the declared graph output.
+      ir::Node* p = v->producer;
+      if (!p) continue;
+      const std::string inner = unique_name(g_, v->name + "_internal");
+      ir::Value* iv = g_.get_or_add_value(inner);
+      iv->info = v->info;
+      iv->nhwc = v->nhwc;
+      for (auto& po : p->outputs)
+        if (po == v) po = iv;
+      iv->producer = p;
+      iv->consumers = v->consumers;
+      for (ir::Node* c : iv->consumers)
+        for (auto& ci : c->inputs)
+          if (ci == v) ci = iv;
+      v->consumers.clear();
+      v->producer = nullptr;
+      cpu::NodeInfo info;
+      info.op_type = "Reformat";
+      info.name = unique_name(g_, "reformat_" + v->name);
+      info.attrs.set("to", static_cast<std::int64_t>(original_dtype(*v)));
+      info.attrs.set("x_format", static_cast<std::int64_t>(iv->nhwc ? 1 : 0));
+      info.attrs.set("y_format", std::int64_t{0});
+      const DataType dt = original_dtype(*v);
+      EDGERT_ASSIGN_OR_RETURN(ir::Node * r, g_.add_node(info, "edgert", {inner}, {v->name}));
+      (void)r;
+      v->info.dtype = dt;
+      v->nhwc = false;
+      ++reformats_;
+    }
+    return {};
+  }
+
+  /// Graph outputs keep the model's types: float16 is internal to the CUDA engine.
+  DataType original_dtype(const ir::Value& v) const {
+    return v.info.dtype == DataType::kFloat16 ? DataType::kFloat32 : v.info.dtype;
+  }
+
+  ir::Graph& g_;
+  ir::BuildLog& log_;
+  std::map<std::pair<ir::Value*, Format>, ir::Value*> converted_;
+  int reformats_ = 0;
+};
+
+}  // namespace
+
+Status lower_for_cuda(ir::Graph& g, ir::BuildLog& log) { return Lowerer(g, log).run(); }
+
+}  // namespace edgert::builder
