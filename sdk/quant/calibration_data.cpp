@@ -9,8 +9,10 @@
 #include <iterator>
 #include <utility>
 
+#ifdef EDGERT_HAVE_OPENCV
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#endif
 
 #include "core/npy.h"
 #include "edgert/logger.h"
@@ -38,11 +40,16 @@ bool has_image_extension(const fs::path& p) {
 }
 
 bool opencv_can_read(const std::string& path) {
+#ifdef EDGERT_HAVE_OPENCV
   try {
     return cv::haveImageReader(path);
   } catch (const cv::Exception&) {
     return false;
   }
+#else
+  (void)path;
+  return false;
+#endif
 }
 
 // Regular, non-hidden files of `dir` in byte-wise name order.
@@ -113,6 +120,12 @@ class ImageFileReader final : public SampleReader {
   std::int64_t num_samples() const override { return static_cast<std::int64_t>(files_.size()); }
   Status read(std::int64_t index, void* dst) override {
     const std::string& path = files_[static_cast<std::size_t>(index)];
+#ifndef EDGERT_HAVE_OPENCV
+    (void)dst;
+    return make_error(StatusCode::kUnsupported,
+                      path + ": this EdgeRT builder was built without OpenCV and decodes no "
+                             "images; calibrate from tensor files (.npy/.bin) instead");
+#else
     cv::Mat img;
     try {
       // 8-bit, 3 channels in OpenCV's B,G,R order: fed as a BGR frame, which is the same as
@@ -127,6 +140,7 @@ class ImageFileReader final : public SampleReader {
                                            static_cast<std::int64_t>(img.step[0]));
     Status st = cpu::preprocess_frame(f, spec_, static_cast<float*>(dst));
     return st.ok() ? st : st.with_context(path);
+#endif
   }
 
  private:

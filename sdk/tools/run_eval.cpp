@@ -13,7 +13,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#ifdef EDGERT_HAVE_OPENCV
 #include <opencv2/imgcodecs.hpp>
+#endif
 
 #include "core/npy.h"
 #include "edgert/engine.h"
@@ -129,6 +131,12 @@ int run_run_command() {
     if (!alloc) return tools::fail("run", alloc.status());
     Tensor t = std::move(*alloc);
     std::fill(t.data<float>(), t.data<float>() + t.numel(), 0.f);
+#ifndef EDGERT_HAVE_OPENCV
+    return tools::fail("run", Status(StatusCode::kUnsupported,
+                                     "this edgert was built without OpenCV and decodes no images: "
+                                     "pass tensors with --input"),
+                       2);
+#else
     for (std::size_t i = 0; i < a.images.size(); ++i) {
       cv::Mat img = cv::imread(a.images[i], cv::IMREAD_COLOR);  // 8-bit B,G,R
       if (img.empty() || !img.isContinuous())
@@ -145,6 +153,7 @@ int run_run_command() {
                 t.data<float>() + static_cast<std::int64_t>(i) * one.numel());
     }
     inputs.push_back(std::move(t));
+#endif
   }
   std::vector<const Tensor*> in_ptrs;
   for (const auto& t : inputs) in_ptrs.push_back(&t);

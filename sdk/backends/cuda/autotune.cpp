@@ -247,6 +247,9 @@ Expected<AutotuneResult> autotune(engine::EngineDef& def, const AutotuneOptions&
     int tried = 0;
     std::vector<std::string> reasons;
     for (TacticPtr& t : candidate_tactics(v, options.sources)) {
+      // The CPU fallback (last in the list) is only a last resort: a layer that a GPU tactic runs
+      // never waits for the host.
+      if (t->source() == kSourceCpu && !best.empty()) continue;
       Status s = t->prepare(v, pc);
       if (!s.ok()) {
         reasons.push_back(t->name() + ": " + s.message());

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+# The GPU correctness run, in one go on a machine with an NVIDIA GPU: the CUDA kernel tests against
+# the CPU ops, the CUDA engine tests (every layer kind and fusion in fp32/fp16 against the CPU, the
+# bundled model's top-1, timing cache, contexts, CUDA graphs, profiler), then compute-sanitizer
+# memcheck and racecheck over the kernel tests.
+#
+# usage: tests/cuda/run_gpu_checks.sh BUILD_DIR [OUT_DIR]
+#   BUILD_DIR  a build with -DEDGERT_CUDA=ON (tests/test_cuda_kernels, tests/test_cuda_engines)
+#   OUT_DIR    where the logs go (default BUILD_DIR/gpu_checks)
+set -uo pipefail
+build=${1:?usage: run_gpu_checks.sh BUILD_DIR [OUT_DIR]}
+out=${2:-$build/gpu_checks}
+mkdir -p "$out"
+status=0
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$out/gpu.txt" 2>&1 || true
+echo "GPU: $(cat "$out/gpu.txt")"
+
+run() {  # name, command...
+  local name=$1
+  shift
+  echo "== $name: $*"
+  local t0=$SECONDS
+  if "$@" > "$out/$name.log" 2>&1; then
+    echo "   passed ($((SECONDS - t0)) s)"
+  else
+    echo "   FAILED ($((SECONDS - t0)) s): see $out/$name.log"
+    tail -40 "$out/$name.log"
+    status=1
+  fi
+  grep -E "EDGERT_SKIPPED|test cases|assertions" "$out/$name.log" | tail -3 | sed 's/^/   /'
+}
+
+run kernels "$build/tests/test_cuda_kernels" "[cuda]"
+run engines "$build/tests/test_cuda_engines" "[cuda]" -s
+grep -E "fashion top-1|tactic selection" "$out/engines.log" | sed 's/^/   /'
+if command -v compute-sanitizer > /dev/null; then
+  run memcheck compute-sanitizer --tool memcheck --error-exitcode 1 "$build/tests/test_cuda_kernels" "[cuda]"
+  run racecheck compute-sanitizer --tool racecheck --error-exitcode 1 "$build/tests/test_cuda_kernels" "[cuda]"
+else
+  echo "compute-sanitizer not found: memcheck and racecheck not run"
+  status=1
+fi
+exit $status
