@@ -65,4 +65,8 @@ Status write_file_atomic(const std::string& path, const void* data, std::size_t 
   return Status();
 }
 
+std::string cuda_version_text(int v) {
+  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+}
+
 }  // namespace edgert::tools

@@ -22,4 +22,7 @@ int fail(const char* command, const Status& s, int code = 1);
 Status write_file_atomic(const std::string& path, const void* data, std::size_t size,
                          const std::vector<std::string>& protect = {});
 
+/// A CUDA version as the CUDA APIs encode it (1000 * major + 10 * minor) -> "13.0".
+std::string cuda_version_text(int v);
+
 }  // namespace edgert::tools

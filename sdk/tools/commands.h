@@ -26,3 +26,5 @@ CLI::App* setup_run_command(CLI::App& app);
 int run_run_command();
 CLI::App* setup_eval_command(CLI::App& app);
 int run_eval_command();
+CLI::App* setup_bench_command(CLI::App& app);
+int run_bench_command();

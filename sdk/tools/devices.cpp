@@ -14,13 +14,9 @@
 #include <CLI/CLI.hpp>
 
 #include "edgert/device.h"
+#include "tools/cli_util.h"
 
 namespace {
-
-std::string version_text(int v) {
-  // CUDA encodes versions as 1000 * major + 10 * minor.
-  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
-}
 
 double gib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0); }
 
@@ -52,8 +48,9 @@ int run_devices_command() {
                 gib(d.total_memory), gib(d.free_memory), d.integrated ? "integrated" : "discrete",
                 d.managed_memory ? "yes" : "no",
                 d.concurrent_managed_access ? " (concurrent access)" : "");
-    std::printf("   CUDA driver %s, runtime %s\n", version_text(d.driver_version).c_str(),
-                version_text(d.runtime_version).c_str());
+    std::printf("   CUDA driver %s, runtime %s\n",
+                edgert::tools::cuda_version_text(d.driver_version).c_str(),
+                edgert::tools::cuda_version_text(d.runtime_version).c_str());
   }
   return 0;
 }
