@@ -84,7 +84,7 @@ int run_build_command() {
               tools::human_bytes(report.arena_bytes).c_str(),
               tools::human_bytes(report.naive_activation_bytes).c_str(),
               tools::human_bytes(report.weight_bytes).c_str());
-  if (cfg.target == "cuda")
+  if (cfg->target == "cuda")
     std::printf("Tactics: %d layers timed, %d from the timing cache, %d on the CPU fallback, "
                 "%.2f s\n",
                 report.layers_timed, report.layers_from_cache, report.fallback_layers,
@@ -104,7 +104,7 @@ int run_build_command() {
                         {"scales_source", report.scales_source},
                         {"calibrated_tensors", report.calibrated_tensors},
                         {"build_seconds", report.seconds},
-                        {"target", cfg.target},
+                        {"target", cfg->target},
                         {"layers_timed", report.layers_timed},
                         {"layers_from_timing_cache", report.layers_from_cache},
                         {"fallback_layers", report.fallback_layers},

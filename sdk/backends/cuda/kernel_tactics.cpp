@@ -143,6 +143,8 @@ class PoolTactic final : public Tactic {
     p_.dilation_w = static_cast<int>(w.dilations[1]);
     p_.pad_top = static_cast<int>(pb[0]);
     p_.pad_left = static_cast<int>(pb[1]);
+    p_.pad_bottom = static_cast<int>(pe[0]);
+    p_.pad_right = static_cast<int>(pe[1]);
     EDGERT_ASSIGN_OR_RETURN(std::int64_t cip, v.attrs().get_int("count_include_pad", 0));
     p_.count_include_pad = cip != 0;
     return {};
