@@ -17,7 +17,9 @@ Status reformat(const void* x, DataType xt, Layout xl, void* y, DataType yt, Lay
                 const Dims4& d, float x_scale, float y_scale, cudaStream_t stream);
 
 /// Flat element-wise type conversion of n elements (any of kFloat32, kFloat16, kInt8, kUInt8 ->
-/// kFloat32, kFloat16, kInt8; same rules as reformat), or a plain copy when xt == yt (any dtype).
+/// kFloat32, kFloat16, kInt8; same rules as reformat, a kUInt8 source read as u * x_scale: pass
+/// 1 for a plain Cast), or a plain copy when xt == yt (any dtype). In place only when the two
+/// types have one size.
 Status cast(const void* x, DataType xt, void* y, DataType yt, std::int64_t n, float x_scale,
             float y_scale, cudaStream_t stream);
 
