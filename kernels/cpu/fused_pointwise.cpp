@@ -526,8 +526,8 @@ Status compute_reformat(ComputeContext& ctx) {
       case DataType::kInt8: {
         const float q = std::nearbyint(v / ys);
         y.data<std::int8_t>()[i] =
-            !(q >= -127.f) ? std::int8_t{-127} : (q > 127.f ? std::int8_t{127}
-                                                            : static_cast<std::int8_t>(q));
+            !(q >= -127.f) ? std::int8_t{-127}
+                           : (q > 127.f ? std::int8_t{127} : static_cast<std::int8_t>(q));
         break;
       }
       default: y.data<float>()[i] = v;

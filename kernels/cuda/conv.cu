@@ -33,8 +33,8 @@ __global__ void depthwise_kernel(const T* __restrict__ x, const T* __restrict__ 
                                  T* __restrict__ y, const DevEpilogue<T> ep, const DwGeom g,
                                  std::int64_t total) {
   const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       i < total; i += stride) {
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += stride) {
     std::int64_t n, c, oy, ox, t = i;
     if constexpr (L == Layout::kNCHW) {
       ox = t % g.ow;
@@ -132,9 +132,9 @@ struct ConvProblem {
     for (int e = th.tid; e < kTileK * kTileN; e += kTileThreads) {
       const int col = e / kTileK, kk = e % kTileK;
       const std::int64_t oc = th.n0 + col, kq = k0 + kk;
-      s.b[kk][col] =
-          oc < n && kq < k ? load_f(w + (static_cast<std::int64_t>(th.group) * n + oc) * k + kq)
-                           : 0.f;
+      s.b[kk][col] = oc < n && kq < k
+                         ? load_f(w + (static_cast<std::int64_t>(th.group) * n + oc) * k + kq)
+                         : 0.f;
     }
   }
 
@@ -151,14 +151,13 @@ struct ConvProblem {
 // ---- host side ----
 
 std::string geom_text(const ConvGeom& g) {
-  return "x [" + std::to_string(g.n) + "," + std::to_string(g.c) + "," + std::to_string(g.h) +
-         "," + std::to_string(g.w) + "] -> y [" + std::to_string(g.n) + "," + std::to_string(g.k) +
-         "," + std::to_string(g.oh) + "," + std::to_string(g.ow) + "], kernel " +
-         std::to_string(g.kh) + "x" + std::to_string(g.kw) + ", stride " +
-         std::to_string(g.stride_h) + "x" + std::to_string(g.stride_w) + ", pad " +
-         std::to_string(g.pad_top) + "," + std::to_string(g.pad_left) + ", dilation " +
-         std::to_string(g.dilation_h) + "x" + std::to_string(g.dilation_w) + ", groups " +
-         std::to_string(g.groups);
+  return "x [" + std::to_string(g.n) + "," + std::to_string(g.c) + "," + std::to_string(g.h) + "," +
+         std::to_string(g.w) + "] -> y [" + std::to_string(g.n) + "," + std::to_string(g.k) + "," +
+         std::to_string(g.oh) + "," + std::to_string(g.ow) + "], kernel " + std::to_string(g.kh) +
+         "x" + std::to_string(g.kw) + ", stride " + std::to_string(g.stride_h) + "x" +
+         std::to_string(g.stride_w) + ", pad " + std::to_string(g.pad_top) + "," +
+         std::to_string(g.pad_left) + ", dilation " + std::to_string(g.dilation_h) + "x" +
+         std::to_string(g.dilation_w) + ", groups " + std::to_string(g.groups);
 }
 
 Status check_conv(const char* what, const void* x, const void* w, void* y, DataType t, Layout l,
@@ -186,9 +185,8 @@ Status check_conv(const char* what, const void* x, const void* w, void* y, DataT
 template <typename T, Layout L>
 Status launch_depthwise(const void* x, const void* w, void* y, const ConvGeom& g,
                         const ConvEpilogue& ep, cudaStream_t stream) {
-  const DwGeom dg{g.n,        g.c,        g.h,       g.w,        g.oh,         g.ow,
-                  g.kh,       g.kw,       g.stride_h, g.stride_w, g.pad_top,    g.pad_left,
-                  g.dilation_h, g.dilation_w};
+  const DwGeom dg{g.n,  g.c,        g.h,        g.w,       g.oh,       g.ow,         g.kh,
+                  g.kw, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.dilation_h, g.dilation_w};
   const std::int64_t total = g.n * g.c * g.oh * g.ow;
   constexpr int kThreads = 256;
   // Grid-stride loop: a few waves of a large GPU (132 SMs x 2048 threads) are enough.

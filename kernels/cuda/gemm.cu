@@ -55,8 +55,7 @@ struct GemmProblem {
     }
   }
 
-  __device__ void store(const Thread& /*th*/, std::int64_t row, std::int64_t col,
-                        float acc) const {
+  __device__ void store(const Thread& /*th*/, std::int64_t row, std::int64_t col, float acc) const {
     finish(ep, acc, col, row * n + col, y);
   }
 };

@@ -109,10 +109,10 @@ __device__ __forceinline__ Tap make_tap(int d, int src, double scale) {
 struct Params {
   DeviceFrame f;
   int out_w, out_h;
-  int rx, ry, rw, rh;             // the resized image's rectangle in the output
-  double scale_x, scale_y;        // f.width / rw, f.height / rh
-  std::int64_t cs, ps;            // element (c, pixel) at c * cs + pixel * ps
-  int perm[3];                    // output channel -> RGB index
+  int rx, ry, rw, rh;       // the resized image's rectangle in the output
+  double scale_x, scale_y;  // f.width / rw, f.height / rh
+  std::int64_t cs, ps;      // element (c, pixel) at c * cs + pixel * ps
+  int perm[3];              // output channel -> RGB index
   float mean[3], scale[3];
   float pad;
 };

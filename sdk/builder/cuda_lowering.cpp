@@ -9,12 +9,13 @@
 //   everything else (CPU fallback and kernels that read linear float32): float32 linear.
 // A 4-D tensor with H = W = 1 is the same bytes in both orders: it is always called linear.
 
+#include "builder/cuda_lowering.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
 
-#include "builder/cuda_lowering.h"
 #include "builder/engine_lowering.h"
 #include "edgert/half.h"
 
@@ -31,13 +32,17 @@ struct Format {
 };
 
 const std::set<std::string>& follow_ops() {
-  static const std::set<std::string> k = {
-      "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pointwise", "SiLU",
-      "Relu",    "Clip",        "LeakyRelu",         "Sigmoid",       "HardSigmoid", "HardSwish",
-      "Gelu",    "Tanh",        "Exp",               "Log",           "Sqrt",      "Abs",
-      "Neg",     "Reciprocal",  "Erf",               "Floor",         "Ceil",      "Add",
-      "Sub",     "Mul",         "Div",               "Pow",           "Max",       "Min",
-      "Concat"};
+  static const std::set<std::string> k = {"MaxPool",       "AveragePool", "GlobalAveragePool",
+                                          "GlobalMaxPool", "Pointwise",   "SiLU",
+                                          "Relu",          "Clip",        "LeakyRelu",
+                                          "Sigmoid",       "HardSigmoid", "HardSwish",
+                                          "Gelu",          "Tanh",        "Exp",
+                                          "Log",           "Sqrt",        "Abs",
+                                          "Neg",           "Reciprocal",  "Erf",
+                                          "Floor",         "Ceil",        "Add",
+                                          "Sub",           "Mul",         "Div",
+                                          "Pow",           "Max",         "Min",
+                                          "Concat"};
   return k;
 }
 
@@ -53,7 +58,6 @@ bool nhwc_possible(const ir::Value& v) {
   const Shape& s = v.info.shape;
   return s.rank() == 4 && s.is_static() && s[2] * s[3] != 1;
 }
-
 
 std::string unique_name(const ir::Graph& g, const std::string& base) {
   if (!g.find_value(base)) return base;
@@ -91,7 +95,8 @@ Format required(const ir::Node& n, std::size_t k, const Format& in0, const ir::V
     if (k == 0) return {v.info.dtype, v.nhwc};
     return {in0.dtype, in0.nhwc && nhwc_possible(v)};
   }
-  if (t == "Softmax" || t == "LogSoftmax" || t == "SoftmaxTopK" || is_view_op(t) || t == "Transpose")
+  if (t == "Softmax" || t == "LogSoftmax" || t == "SoftmaxTopK" || is_view_op(t) ||
+      t == "Transpose")
     return {v.info.dtype, false};
   // CPU fallback: float32 linear for float inputs; other types untouched.
   return {is_float(v.info.dtype) ? DataType::kFloat32 : v.info.dtype, false};
@@ -129,8 +134,8 @@ class Lowerer {
       ir::Value* w = n->inputs.size() > 1 ? n->inputs[1] : nullptr;
       if (!w || !w->is_constant || w->data.dtype() != DataType::kFloat32) continue;
       EDGERT_ASSIGN_OR_RETURN(Tensor h, to_fp16(w->data));
-      EDGERT_ASSIGN_OR_RETURN(ir::Value * hv, g_.add_constant(unique_name(g_, w->name + "_fp16"),
-                                                              std::move(h)));
+      EDGERT_ASSIGN_OR_RETURN(ir::Value * hv,
+                              g_.add_constant(unique_name(g_, w->name + "_fp16"), std::move(h)));
       replace_input(*n, 1, hv);
     }
     return {};

@@ -123,8 +123,9 @@ class ImageFileReader final : public SampleReader {
 #ifndef EDGERT_HAVE_OPENCV
     (void)dst;
     return make_error(StatusCode::kUnsupported,
-                      path + ": this EdgeRT builder was built without OpenCV and decodes no "
-                             "images; calibrate from tensor files (.npy/.bin) instead");
+                      path +
+                          ": this EdgeRT builder was built without OpenCV and decodes no "
+                          "images; calibrate from tensor files (.npy/.bin) instead");
 #else
     cv::Mat img;
     try {

@@ -17,7 +17,6 @@
 namespace edgert {
 namespace {
 
-
 // A recorded static shape agrees with an inferred one where the inference knows the dims.
 bool shape_compatible(const Shape& inferred, const Shape& recorded) {
   if (inferred.unknown_rank()) return true;

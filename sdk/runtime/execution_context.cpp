@@ -147,13 +147,15 @@ Status ExecutionContext::execute(const std::vector<const Tensor*>& inputs,
   for (std::size_t li = 0; li < e.layers.size(); ++li) {
     const Engine::Impl::Layer& layer = e.layers[li];
     if (!layer.alias) {
-      const auto t0 = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      const auto t0 =
+          profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       cpu::ComputeContext cctx{layer.node, c.layer_inputs[li], c.layer_outputs[li]};
       Status s = layer.op->compute(cctx);
       if (!s.ok()) return s;  // kernel errors already name the layer (node_error)
       if (profile)
         c.profile[li].total_ms +=
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
     }
     if (profile) ++c.profile[li].runs;
     if (c.observer) {
@@ -173,9 +175,9 @@ void* ExecutionContext::stream() const noexcept {
 
 Status ExecutionContext::set_tensor_address(const std::string& name, void* device_ptr) {
   if (impl_->gpu) return cuda_backend::set_tensor_address(*impl_->gpu, name, device_ptr);
-  return make_error(StatusCode::kInvalidArgument,
-                    "set_tensor_address('" + name + "'): the engine runs on the CPU; pass host "
-                    "tensors to execute()");
+  return make_error(StatusCode::kInvalidArgument, "set_tensor_address('" + name +
+                                                      "'): the engine runs on the CPU; pass host "
+                                                      "tensors to execute()");
 }
 void* ExecutionContext::tensor_address(const std::string& name) const {
   return impl_->gpu ? cuda_backend::tensor_address(*impl_->gpu, name) : nullptr;

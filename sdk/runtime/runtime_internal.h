@@ -49,7 +49,8 @@ struct ExecutionContext::Impl {
   TensorObserver observer;
   ContextOptions options;
   std::vector<LayerProfile> profile;
-  std::shared_ptr<cuda_backend::GpuContext> gpu;  ///< "cuda" engines  ///< per layer when options.profile (times and runs only)
+  std::shared_ptr<cuda_backend::GpuContext>
+      gpu;  ///< "cuda" engines  ///< per layer when options.profile (times and runs only)
 };
 
 }  // namespace edgert

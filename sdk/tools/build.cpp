@@ -85,10 +85,11 @@ int run_build_command() {
               tools::human_bytes(report.naive_activation_bytes).c_str(),
               tools::human_bytes(report.weight_bytes).c_str());
   if (cfg->target == "cuda")
-    std::printf("Tactics: %d layers timed, %d from the timing cache, %d on the CPU fallback, "
-                "%.2f s\n",
-                report.layers_timed, report.layers_from_cache, report.fallback_layers,
-                report.tactic_seconds);
+    std::printf(
+        "Tactics: %d layers timed, %d from the timing cache, %d on the CPU fallback, "
+        "%.2f s\n",
+        report.layers_timed, report.layers_from_cache, report.fallback_layers,
+        report.tactic_seconds);
   std::printf("Engine: %s (%zu bytes), built in %.2f s\n", a.save_engine.c_str(), bytes->size(),
               report.seconds);
   if (!a.report_json.empty()) {

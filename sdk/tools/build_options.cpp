@@ -31,8 +31,9 @@ std::vector<CLI::Option*> add_build_options(CLI::App& sub, BuildOptions& o, bool
   sub.add_option("--target", o.target, "cpu (cuda with the CUDA backend)");
   sub.add_option("--timing-cache", o.timing_cache,
                  "Timing cache file (CUDA target): read when it exists, written after the build");
-  sub.add_option("--tactic-sources", o.tactic_sources,
-                 "CUDA target: tactic sources, e.g. -cudnn,-cublas (of cudnn, cublas, edgert, cpu)");
+  sub.add_option(
+      "--tactic-sources", o.tactic_sources,
+      "CUDA target: tactic sources, e.g. -cudnn,-cublas (of cudnn, cublas, edgert, cpu)");
   sub.add_option("--preprocess", o.preprocess,
                  "Preprocessing, overrides the model's: color=RGB;mean=..;scale=..;resize=stretch");
   sub.add_option("--labels", o.labels, "Class labels, one per line (overrides the model's)");

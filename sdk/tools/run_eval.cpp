@@ -132,9 +132,10 @@ int run_run_command() {
     Tensor t = std::move(*alloc);
     std::fill(t.data<float>(), t.data<float>() + t.numel(), 0.f);
 #ifndef EDGERT_HAVE_OPENCV
-    return tools::fail("run", Status(StatusCode::kUnsupported,
-                                     "this edgert was built without OpenCV and decodes no images: "
-                                     "pass tensors with --input"),
+    return tools::fail("run",
+                       Status(StatusCode::kUnsupported,
+                              "this edgert was built without OpenCV and decodes no images: "
+                              "pass tensors with --input"),
                        2);
 #else
     for (std::size_t i = 0; i < a.images.size(); ++i) {

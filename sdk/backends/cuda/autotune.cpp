@@ -30,8 +30,9 @@ std::string target_line(const EngineTarget& t) {
 
 std::string tensor_sig(const engine::TensorDef* t) {
   if (!t) return "-";
-  return std::string(dtype_name(t->dtype)) + (t->format == engine::TensorFormat::kNHWC ? "/nhwc" : "") +
-         t->shape.to_string() + (t->storage == engine::Storage::kWeight ? "w" : "");
+  return std::string(dtype_name(t->dtype)) +
+         (t->format == engine::TensorFormat::kNHWC ? "/nhwc" : "") + t->shape.to_string() +
+         (t->storage == engine::Storage::kWeight ? "w" : "");
 }
 
 /// What makes two layers interchangeable for timing: type, attributes, tensors.
@@ -62,7 +63,8 @@ class TimingCache {
     std::getline(in, magic);
     std::getline(in, dev);
     if (magic != kCacheMagic) {
-      log.push_back("Timing cache " + path + " is not an EdgeRT timing cache (version 1): not used");
+      log.push_back("Timing cache " + path +
+                    " is not an EdgeRT timing cache (version 1): not used");
       return;
     }
     if (dev != target) {
@@ -185,8 +187,9 @@ Expected<EngineTarget> current_target() {
   int dev = 0;
   auto sm = current_sm(&dev);
   if (!sm.ok())
-    return sm.status().with_context("the cuda target times kernels on a CUDA device of the build "
-                                    "machine, and none is usable");
+    return sm.status().with_context(
+        "the cuda target times kernels on a CUDA device of the build "
+        "machine, and none is usable");
   cudaDeviceProp prop{};
   EDGERT_CUDA_TRY(cudaGetDeviceProperties(&prop, dev));
   int rt = 0;
@@ -224,7 +227,8 @@ Expected<AutotuneResult> autotune(engine::EngineDef& def, const AutotuneOptions&
     ++r.layers;
     LayerView v{&def, li};
     const std::string sig = signature(v, options.sources);
-    const std::string head = "Layer " + l.name + " (" + l.type + ", " + precision_name(l.precision) + ")";
+    const std::string head =
+        "Layer " + l.name + " (" + l.type + ", " + precision_name(l.precision) + ")";
     const CacheEntry* known = nullptr;
     if (auto it = this_build.find(sig); it != this_build.end()) known = &it->second;
     bool from_file = false;

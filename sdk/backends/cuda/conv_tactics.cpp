@@ -76,8 +76,8 @@ Expected<ConvSetup> conv_setup(const LayerView& v) {
   const cpu::NodeInfo node = node_of(v);
   Shape conv_shape;
   cpu::Geom3 geom;
-  EDGERT_RETURN_IF_ERROR(cpu::conv_output_shape(node, x->shape, w->shape,
-                                                b ? &b->shape : nullptr, conv_shape, &geom));
+  EDGERT_RETURN_IF_ERROR(
+      cpu::conv_output_shape(node, x->shape, w->shape, b ? &b->shape : nullptr, conv_shape, &geom));
   EDGERT_ASSIGN_OR_RETURN(std::int64_t group, v.attrs().get_int("group", 1));
   cuda::ConvGeom& g = s.g;
   g.n = x->shape[0];
@@ -218,13 +218,14 @@ class CudnnConv final : public ConvTacticBase {
     const auto& g = s.g;
     auto i32 = [](std::int64_t x) { return static_cast<int>(x); };
     EDGERT_CUDNN_TRY(cudnnCreateTensorDescriptor(&x_));
-    EDGERT_CUDNN_TRY(cudnnSetTensor4dDescriptor(x_, fmt, dt, i32(g.n), i32(g.c), i32(g.h), i32(g.w)));
+    EDGERT_CUDNN_TRY(
+        cudnnSetTensor4dDescriptor(x_, fmt, dt, i32(g.n), i32(g.c), i32(g.h), i32(g.w)));
     EDGERT_CUDNN_TRY(cudnnCreateTensorDescriptor(&y_));
     EDGERT_CUDNN_TRY(
         cudnnSetTensor4dDescriptor(y_, fmt, dt, i32(g.n), i32(g.k), i32(g.oh), i32(g.ow)));
     EDGERT_CUDNN_TRY(cudnnCreateFilterDescriptor(&w_));
-    EDGERT_CUDNN_TRY(cudnnSetFilter4dDescriptor(w_, dt, fmt, i32(g.k), i32(g.c / g.groups), g.kh,
-                                                 g.kw));
+    EDGERT_CUDNN_TRY(
+        cudnnSetFilter4dDescriptor(w_, dt, fmt, i32(g.k), i32(g.c / g.groups), g.kh, g.kw));
     EDGERT_CUDNN_TRY(cudnnCreateConvolutionDescriptor(&conv_));
     EDGERT_CUDNN_TRY(cudnnSetConvolution2dDescriptor(conv_, g.pad_top, g.pad_left, g.stride_h,
                                                      g.stride_w, g.dilation_h, g.dilation_w,
@@ -282,9 +283,8 @@ class CudnnConv final : public ConvTacticBase {
           rc.cudnn, &one, x_, io.inputs[0], w_, filter_.get(), conv_, algo, scratch(rc), ws_bytes_,
           &alpha2, y_, z, b_, typed_bias_.get(), act_, y_, y));
     } else {
-      EDGERT_CUDNN_TRY(cudnnConvolutionForward(rc.cudnn, &one, x_, io.inputs[0], w_,
-                                               filter_.get(), conv_, algo, scratch(rc), ws_bytes_,
-                                               &zero, y_, y));
+      EDGERT_CUDNN_TRY(cudnnConvolutionForward(rc.cudnn, &one, x_, io.inputs[0], w_, filter_.get(),
+                                               conv_, algo, scratch(rc), ws_bytes_, &zero, y_, y));
       if (s_.has_bias || s_.has_z || s_.act.kind != cuda::Act::kNone)
         EDGERT_RETURN_IF_ERROR(cuda::bias_act(y, y, s_.dtype, s_.layout, s_.g.out(),
                                               epilogue(io).bias, epilogue(io).z, s_.act,
@@ -373,8 +373,8 @@ class EdgertConv final : public ConvTacticBase {
       EDGERT_RETURN_IF_ERROR(cuda::depthwise_conv(io.inputs[0], filter_.get(), y, s_.dtype,
                                                   s_.layout, s_.g, ep, rc.stream));
     else
-      EDGERT_RETURN_IF_ERROR(cuda::direct_conv(io.inputs[0], filter_.get(), y, s_.dtype,
-                                               s_.layout, s_.g, ep, rc.stream));
+      EDGERT_RETURN_IF_ERROR(cuda::direct_conv(io.inputs[0], filter_.get(), y, s_.dtype, s_.layout,
+                                               s_.g, ep, rc.stream));
     return finish_pool(rc, io);
   }
 

@@ -77,8 +77,8 @@ class CpuFallback final : public Tactic {
       if (!p) {
         p = host + s.offset;
         if (s.bytes)
-          EDGERT_CUDA_TRY(cudaMemcpyAsync(p, io.inputs[k], s.bytes, cudaMemcpyDeviceToHost,
-                                          rc.stream));
+          EDGERT_CUDA_TRY(
+              cudaMemcpyAsync(p, io.inputs[k], s.bytes, cudaMemcpyDeviceToHost, rc.stream));
       }
       in_t[k] = Tensor::borrow(s.dtype, s.shape, p, nullptr);
       ins[k] = &in_t[k];

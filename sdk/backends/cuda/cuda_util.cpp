@@ -6,8 +6,8 @@ namespace edgert::cuda_backend {
 Status cuda_status(cudaError_t err, const std::string& what) {
   const StatusCode code =
       err == cudaErrorMemoryAllocation ? StatusCode::kOutOfMemory : StatusCode::kCudaError;
-  return Status(code, what + " failed: " + cudaGetErrorName(err) + " (" +
-                          cudaGetErrorString(err) + ")");
+  return Status(code,
+                what + " failed: " + cudaGetErrorName(err) + " (" + cudaGetErrorString(err) + ")");
 }
 
 Status cudnn_status(cudnnStatus_t st, const std::string& what) {
@@ -29,8 +29,8 @@ Status DeviceBuffer::allocate(std::size_t bytes, const std::string& what) {
   if (err != cudaSuccess) {
     ptr_ = nullptr;
     cudaGetLastError();
-    return cuda_status(err, "allocating " + std::to_string(bytes) + " bytes of device memory for " +
-                                what);
+    return cuda_status(
+        err, "allocating " + std::to_string(bytes) + " bytes of device memory for " + what);
   }
   bytes_ = bytes;
   return {};
@@ -49,8 +49,8 @@ Status PinnedBuffer::allocate(std::size_t bytes, const std::string& what) {
   if (err != cudaSuccess) {
     ptr_ = nullptr;
     cudaGetLastError();
-    return cuda_status(err,
-                       "allocating " + std::to_string(bytes) + " bytes of pinned memory for " + what);
+    return cuda_status(
+        err, "allocating " + std::to_string(bytes) + " bytes of pinned memory for " + what);
   }
   bytes_ = bytes;
   return {};

@@ -20,23 +20,23 @@ Status cuda_status(cudaError_t err, const std::string& what);
 Status cudnn_status(cudnnStatus_t st, const std::string& what);
 Status cublas_status(cublasStatus_t st, const std::string& what);
 
-#define EDGERT_CUDA_TRY(expr)                                                   \
-  do {                                                                          \
-    cudaError_t edgert_err_ = (expr);                                           \
-    if (edgert_err_ != cudaSuccess)                                             \
-      return ::edgert::cuda_backend::cuda_status(edgert_err_, #expr);           \
+#define EDGERT_CUDA_TRY(expr)                                         \
+  do {                                                                \
+    cudaError_t edgert_err_ = (expr);                                 \
+    if (edgert_err_ != cudaSuccess)                                   \
+      return ::edgert::cuda_backend::cuda_status(edgert_err_, #expr); \
   } while (0)
-#define EDGERT_CUDNN_TRY(expr)                                                  \
-  do {                                                                          \
-    cudnnStatus_t edgert_st_ = (expr);                                          \
-    if (edgert_st_ != CUDNN_STATUS_SUCCESS)                                     \
-      return ::edgert::cuda_backend::cudnn_status(edgert_st_, #expr);           \
+#define EDGERT_CUDNN_TRY(expr)                                        \
+  do {                                                                \
+    cudnnStatus_t edgert_st_ = (expr);                                \
+    if (edgert_st_ != CUDNN_STATUS_SUCCESS)                           \
+      return ::edgert::cuda_backend::cudnn_status(edgert_st_, #expr); \
   } while (0)
-#define EDGERT_CUBLAS_TRY(expr)                                                 \
-  do {                                                                          \
-    cublasStatus_t edgert_st_ = (expr);                                         \
-    if (edgert_st_ != CUBLAS_STATUS_SUCCESS)                                    \
-      return ::edgert::cuda_backend::cublas_status(edgert_st_, #expr);          \
+#define EDGERT_CUBLAS_TRY(expr)                                        \
+  do {                                                                 \
+    cublasStatus_t edgert_st_ = (expr);                                \
+    if (edgert_st_ != CUBLAS_STATUS_SUCCESS)                           \
+      return ::edgert::cuda_backend::cublas_status(edgert_st_, #expr); \
   } while (0)
 
 /// Device memory owned by one object (cudaMalloc / cudaFree).
@@ -44,7 +44,8 @@ class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   ~DeviceBuffer() { reset(); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(o.bytes_) {}
+  DeviceBuffer(DeviceBuffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(o.bytes_) {}
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
     if (this != &o) {
       reset();

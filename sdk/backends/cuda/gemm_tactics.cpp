@@ -88,10 +88,10 @@ class GemmTactic final : public Tactic {
     EDGERT_CUBLAS_TRY(cublasSetStream(rc.cublas, rc.stream));
     // B [K, N] row-major is [N, K] column-major with ld N: no transpose; B [N, K] (transB) is
     // [K, N] column-major with ld K: transpose.
-    EDGERT_CUBLAS_TRY(cublasGemmEx(rc.cublas, s_.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                   CUBLAS_OP_N, m, n, k, &one, b_.get(), dt,
-                                   s_.trans_b ? k : m, io.inputs[0], dt, k, &zero, y, dt, m,
-                                   CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    EDGERT_CUBLAS_TRY(cublasGemmEx(rc.cublas, s_.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, CUBLAS_OP_N,
+                                   m, n, k, &one, b_.get(), dt, s_.trans_b ? k : m, io.inputs[0],
+                                   dt, k, &zero, y, dt, m, CUBLAS_COMPUTE_32F,
+                                   CUBLAS_GEMM_DEFAULT));
     if (!s_.has_bias && s_.act.kind == cuda::Act::kNone) return {};
     return cuda::bias_act(y, y, s_.dtype, cuda::Layout::kNHWC, cuda::Dims4{s_.m, s_.n, 1, 1},
                           ep.bias, nullptr, s_.act, rc.stream);

@@ -83,8 +83,8 @@ Status run_layers(GpuContext& c, bool profile) {
     Status s = tactics[li]->enqueue(rc, c.io[li]);
     nvtxRangePop();
     if (!s.ok())
-      return s.with_context(engine::describe_layer(*c.def, li) + " (tactic " +
-                            tactics[li]->name() + ")");
+      return s.with_context(engine::describe_layer(*c.def, li) + " (tactic " + tactics[li]->name() +
+                            ")");
   }
   if (profile) EDGERT_CUDA_TRY(cudaEventRecord(c.events.back(), c.stream));
   return {};
@@ -225,8 +225,8 @@ Status set_tensor_address(GpuContext& c, const std::string& name, void* ptr) {
       c.dirty = true;
       return {};
     }
-  return Status(StatusCode::kNotFound, "set_tensor_address: the engine has no input or output '" +
-                                           name + "'");
+  return Status(StatusCode::kNotFound,
+                "set_tensor_address: the engine has no input or output '" + name + "'");
 }
 
 void* tensor_address(const GpuContext& c, const std::string& name) {
@@ -254,15 +254,16 @@ Status execute(GpuContext& c, const std::vector<const Tensor*>& inputs,
       observer(d.tensors[static_cast<std::size_t>(d.inputs[k])].name, *inputs[k]);
     const RunContext rc = run_context(c);
     for (std::size_t li = 0; li < d.layers.size(); ++li) {
-      if (c.engine->tactics[li]) EDGERT_RETURN_IF_ERROR(c.engine->tactics[li]->enqueue(rc, c.io[li]));
+      if (c.engine->tactics[li])
+        EDGERT_RETURN_IF_ERROR(c.engine->tactics[li]->enqueue(rc, c.io[li]));
       for (auto t : d.layers[li].outputs) {
         if (t < 0) continue;
         const auto& td = d.tensors[static_cast<std::size_t>(t)];
         if (td.format != engine::TensorFormat::kLinear) continue;
         auto host = Tensor::allocate(td.dtype, td.shape);
         if (!host) return host.status();
-        EDGERT_CUDA_TRY(cudaMemcpyAsync(host->raw(), c.addr[static_cast<std::size_t>(t)],
-                                        td.nbytes, cudaMemcpyDeviceToHost, c.stream));
+        EDGERT_CUDA_TRY(cudaMemcpyAsync(host->raw(), c.addr[static_cast<std::size_t>(t)], td.nbytes,
+                                        cudaMemcpyDeviceToHost, c.stream));
         EDGERT_CUDA_TRY(cudaStreamSynchronize(c.stream));
         observer(td.name, *host);
       }

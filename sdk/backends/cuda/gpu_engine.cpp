@@ -54,9 +54,7 @@ void resolve_addresses(const engine::EngineDef& def, const void* weights, void* 
     const engine::TensorDef& t = def.tensors[i];
     switch (t.storage) {
       case engine::Storage::kInput: addr[i] = inputs[static_cast<std::size_t>(t.io_index)]; break;
-      case engine::Storage::kOutput:
-        addr[i] = outputs[static_cast<std::size_t>(t.io_index)];
-        break;
+      case engine::Storage::kOutput: addr[i] = outputs[static_cast<std::size_t>(t.io_index)]; break;
       case engine::Storage::kArena: addr[i] = static_cast<std::uint8_t*>(arena) + t.offset; break;
       case engine::Storage::kWeight:
         addr[i] = const_cast<std::uint8_t*>(static_cast<const std::uint8_t*>(weights)) + t.offset;

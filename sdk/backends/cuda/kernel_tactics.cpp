@@ -113,7 +113,10 @@ class PoolTactic final : public Tactic {
     if (!x || !y || x->shape.rank() != 4) return unsupported(v, "not a 2-D pool");
     if (v.output(1)) return unsupported(v, "MaxPool indices output");
     t_ = x->dtype;
-    if (y->dtype != t_ || layout_of(*y) != layout_of(*x)) return unsupported(v, "mixed tensors");
+    // An output of H = W = 1 is the same bytes in either order (the builder calls it linear).
+    const bool one_pixel = y->shape.rank() == 4 && y->shape[2] * y->shape[3] == 1;
+    if (y->dtype != t_ || (layout_of(*y) != layout_of(*x) && !one_pixel))
+      return unsupported(v, "mixed tensors");
     const bool max = type == "MaxPool" || type == "GlobalMaxPool";
     if (!(cuda::is_kernel_float(t_) || (t_ == DataType::kInt8 && max)))
       return unsupported(v, std::string("type ") + dtype_name(t_));
@@ -131,8 +134,8 @@ class PoolTactic final : public Tactic {
     EDGERT_RETURN_IF_ERROR(cpu::resolve_window_attrs(node, 2, w));
     std::int64_t o[2], pb[2], pe[2];
     for (std::size_t d = 0; d < 2; ++d)
-      EDGERT_RETURN_IF_ERROR(cpu::window_output_dim(node, w, d, x->shape[2 + d],
-                                                    w.kernel_shape[d], o[d], pb[d], pe[d]));
+      EDGERT_RETURN_IF_ERROR(cpu::window_output_dim(node, w, d, x->shape[2 + d], w.kernel_shape[d],
+                                                    o[d], pb[d], pe[d]));
     if (o[0] != out_.h || o[1] != out_.w) return unsupported(v, "output size disagrees");
     p_.max = max;
     p_.kernel_h = static_cast<int>(w.kernel_shape[0]);
@@ -150,7 +153,8 @@ class PoolTactic final : public Tactic {
     return {};
   }
   Status enqueue(const RunContext& rc, const LayerIO& io) const override {
-    if (global_) return cuda::global_pool(io.inputs[0], io.outputs[0], t_, l_, in_, p_.max, rc.stream);
+    if (global_)
+      return cuda::global_pool(io.inputs[0], io.outputs[0], t_, l_, in_, p_.max, rc.stream);
     return cuda::pool2d(io.inputs[0], io.outputs[0], t_, l_, in_, out_, p_, rc.stream);
   }
 
@@ -166,18 +170,30 @@ class PoolTactic final : public Tactic {
 
 const std::map<std::string, PointwiseOp>& pointwise_ops() {
   static const std::map<std::string, PointwiseOp> m = {
-      {"Relu", PointwiseOp::kRelu},        {"Clip", PointwiseOp::kClip},
-      {"LeakyRelu", PointwiseOp::kLeakyRelu}, {"Sigmoid", PointwiseOp::kSigmoid},
-      {"HardSigmoid", PointwiseOp::kHardSigmoid}, {"HardSwish", PointwiseOp::kHardSwish},
-      {"SiLU", PointwiseOp::kSiLU},        {"Gelu", PointwiseOp::kGelu},
-      {"Tanh", PointwiseOp::kTanh},        {"Exp", PointwiseOp::kExp},
-      {"Log", PointwiseOp::kLog},          {"Sqrt", PointwiseOp::kSqrt},
-      {"Abs", PointwiseOp::kAbs},          {"Neg", PointwiseOp::kNeg},
-      {"Reciprocal", PointwiseOp::kReciprocal}, {"Erf", PointwiseOp::kErf},
-      {"Floor", PointwiseOp::kFloor},      {"Ceil", PointwiseOp::kCeil},
-      {"Add", PointwiseOp::kAdd},          {"Sub", PointwiseOp::kSub},
-      {"Mul", PointwiseOp::kMul},          {"Div", PointwiseOp::kDiv},
-      {"Pow", PointwiseOp::kPow},          {"Max", PointwiseOp::kMax},
+      {"Relu", PointwiseOp::kRelu},
+      {"Clip", PointwiseOp::kClip},
+      {"LeakyRelu", PointwiseOp::kLeakyRelu},
+      {"Sigmoid", PointwiseOp::kSigmoid},
+      {"HardSigmoid", PointwiseOp::kHardSigmoid},
+      {"HardSwish", PointwiseOp::kHardSwish},
+      {"SiLU", PointwiseOp::kSiLU},
+      {"Gelu", PointwiseOp::kGelu},
+      {"Tanh", PointwiseOp::kTanh},
+      {"Exp", PointwiseOp::kExp},
+      {"Log", PointwiseOp::kLog},
+      {"Sqrt", PointwiseOp::kSqrt},
+      {"Abs", PointwiseOp::kAbs},
+      {"Neg", PointwiseOp::kNeg},
+      {"Reciprocal", PointwiseOp::kReciprocal},
+      {"Erf", PointwiseOp::kErf},
+      {"Floor", PointwiseOp::kFloor},
+      {"Ceil", PointwiseOp::kCeil},
+      {"Add", PointwiseOp::kAdd},
+      {"Sub", PointwiseOp::kSub},
+      {"Mul", PointwiseOp::kMul},
+      {"Div", PointwiseOp::kDiv},
+      {"Pow", PointwiseOp::kPow},
+      {"Max", PointwiseOp::kMax},
       {"Min", PointwiseOp::kMin},
   };
   return m;
@@ -188,7 +204,8 @@ Expected<float> scalar_input(const LayerView& v, std::size_t k, float def) {
   const engine::TensorDef* t = v.input(k);
   if (!t) return def;
   const std::uint8_t* p = v.weight(k);
-  if (!p || t->shape.numel() != 1) return unsupported(v, "input " + std::to_string(k) + " is not a constant scalar");
+  if (!p || t->shape.numel() != 1)
+    return unsupported(v, "input " + std::to_string(k) + " is not a constant scalar");
   if (t->dtype == DataType::kFloat32) {
     float f;
     std::memcpy(&f, p, 4);
@@ -210,7 +227,8 @@ class PointwiseTactic final : public Tactic {
     t_ = y->dtype;
     if (!cuda::is_kernel_float(t_)) return unsupported(v, std::string("type ") + dtype_name(t_));
     // Steps and which inputs are operands.
-    std::vector<std::size_t> operand_inputs;  // program operand i reads layer input operand_inputs[i]
+    std::vector<std::size_t>
+        operand_inputs;  // program operand i reads layer input operand_inputs[i]
     std::size_t main = 0;
     if (l.type == "Pointwise") {
       EDGERT_ASSIGN_OR_RETURN(auto ops, l.attrs.get_strings("ops"));
@@ -266,17 +284,17 @@ class PointwiseTactic final : public Tactic {
       }
       prog_.steps[prog_.num_steps++] = s;
     }
-    if (operand_inputs.size() > cuda::kMaxPointwiseOperands) return unsupported(v, "too many operands");
+    if (operand_inputs.size() > cuda::kMaxPointwiseOperands)
+      return unsupported(v, "too many operands");
     // Iterate over the output's physical order.
     const Shape& out = y->shape;
     if (out.rank() > cuda::kMaxPointwiseRank) return unsupported(v, "rank above 6");
     const bool nhwc = y->format == engine::TensorFormat::kNHWC;
-    const std::vector<std::size_t> order =
-        nhwc ? std::vector<std::size_t>{0, 2, 3, 1} : [&] {
-          std::vector<std::size_t> o(out.rank());
-          for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
-          return o;
-        }();
+    const std::vector<std::size_t> order = nhwc ? std::vector<std::size_t>{0, 2, 3, 1} : [&] {
+      std::vector<std::size_t> o(out.rank());
+      for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
+      return o;
+    }();
     prog_.rank = static_cast<int>(out.rank());
     for (std::size_t i = 0; i < order.size(); ++i) prog_.dims[i] = out[order[i]];
     auto strides_of = [&](const engine::TensorDef& t, std::int64_t* dst) -> Status {
@@ -465,8 +483,8 @@ class CopyTactic final : public Tactic {
   }
   Status enqueue(const RunContext& rc, const LayerIO& io) const override {
     for (const Part& p : parts_) {
-      auto* y = static_cast<std::uint8_t*>(io.outputs[0]) +
-                static_cast<std::size_t>(p.y_offset) * elem_;
+      auto* y =
+          static_cast<std::uint8_t*>(io.outputs[0]) + static_cast<std::size_t>(p.y_offset) * elem_;
       EDGERT_RETURN_IF_ERROR(cuda::strided_copy(io.inputs[p.input], y, elem_, p.rank, p.dims,
                                                 p.x_strides, p.y_strides, rc.stream));
     }

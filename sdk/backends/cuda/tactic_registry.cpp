@@ -14,8 +14,7 @@ namespace {
 
 using FamilyFn = void (*)(const LayerView&, unsigned, std::vector<TacticPtr>&);
 // In order of preference when timings tie (the builder keeps the first of equal medians).
-constexpr FamilyFn kFamilies[] = {conv_tactics, gemm_tactics, kernel_tactics,
-                                  cpu_fallback_tactics};
+constexpr FamilyFn kFamilies[] = {conv_tactics, gemm_tactics, kernel_tactics, cpu_fallback_tactics};
 
 static_assert(static_cast<int>(cuda::Act::kTanh) == static_cast<int>(cpu::Activation::kTanh) &&
                   static_cast<int>(cuda::Act::kRelu) == static_cast<int>(cpu::Activation::kRelu) &&
@@ -69,8 +68,9 @@ Expected<unsigned> parse_tactic_sources(const std::string& text) {
   }
   if (!(set & kSourceEdgert) && !(set & kSourceCpu))
     return Status(StatusCode::kInvalidArgument,
-                  "tactic sources '" + text + "' leave neither edgert nor cpu: "
-                  "reformat and pooling layers would have no tactic");
+                  "tactic sources '" + text +
+                      "' leave neither edgert nor cpu: "
+                      "reformat and pooling layers would have no tactic");
   return set;
 }
 

@@ -209,8 +209,8 @@ const ConvCase kConvCases[] = {
     {"depthwise 3x3", 2, 19, 13, 15, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 19},
     {"depthwise 3x3 stride 2", 1, 32, 16, 17, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 32},
     {"depthwise 5x5", 1, 21, 14, 13, 21, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 21},
-    {"depthwise 5x5 stride 2 dilation 2 asymmetric", 1, 7, 19, 18, 7, 5, 5, 2, 2, 1, 2, 3, 0, 2,
-     2, 7},
+    {"depthwise 5x5 stride 2 dilation 2 asymmetric", 1, 7, 19, 18, 7, 5, 5, 2, 2, 1, 2, 3, 0, 2, 2,
+     7},
     {"channel multiplier 2 (groups = c)", 1, 6, 9, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},
 };
 
@@ -247,8 +247,7 @@ void check_conv(const ConvCase& cc, const ConvRun& r, std::mt19937& rng, cudaStr
   node.attrs.set("dilations", std::vector<std::int64_t>{cc.dh, cc.dw});
   node.attrs.set("group", std::int64_t{cc.groups});
   set_activation(node, r.act);
-  const Tensor want =
-      run_cpu(node, {&x, &w, r.bias ? &b : nullptr, r.residual ? &z : nullptr});
+  const Tensor want = run_cpu(node, {&x, &w, r.bias ? &b : nullptr, r.residual ? &z : nullptr});
   REQUIRE(want.shape() == ys);
 
   const bool nhwc = r.layout == Layout::kNHWC;
@@ -307,7 +306,8 @@ struct GemmCase {
 };
 
 const GemmCase kGemmCases[] = {
-    {1, 1, 1}, {5, 7, 3}, {64, 64, 16}, {63, 65, 17}, {100, 257, 300}, {257, 31, 1000}, {2, 1000, 64},
+    {1, 1, 1},       {5, 7, 3},       {64, 64, 16},  {63, 65, 17},
+    {100, 257, 300}, {257, 31, 1000}, {2, 1000, 64},
 };
 
 struct GemmRun {
@@ -324,8 +324,8 @@ void check_gemm(const GemmCase& gc, const GemmRun& r, std::mt19937& rng, cudaStr
                  << " act " << act_text(r.act));
   const double bscale = 2.0 / std::sqrt(static_cast<double>(gc.k));
   Tensor a = random_input(Shape{gc.m, gc.k}, rng, -1.0, 1.0, r.type);
-  Tensor b = random_input(r.trans_b ? Shape{gc.n, gc.k} : Shape{gc.k, gc.n}, rng, -bscale, bscale,
-                          r.type);
+  Tensor b =
+      random_input(r.trans_b ? Shape{gc.n, gc.k} : Shape{gc.k, gc.n}, rng, -bscale, bscale, r.type);
   Tensor bias = test::random_tensor(DataType::kFloat32, Shape{gc.n}, rng, -0.5, 0.5);
   Tensor z = random_input(Shape{gc.m, gc.n}, rng, -1.0, 1.0, r.type);
 
@@ -342,8 +342,7 @@ void check_gemm(const GemmCase& gc, const GemmRun& r, std::mt19937& rng, cudaStr
     const cpu::ActivationParams p{static_cast<cpu::Activation>(r.act.kind), r.act.alpha,
                                   r.act.beta};
     for (std::int64_t i = 0; i < want.numel(); ++i)
-      want.data<float>()[i] =
-          cpu::apply_activation(p, want.data<float>()[i] + z.data<float>()[i]);
+      want.data<float>()[i] = cpu::apply_activation(p, want.data<float>()[i] + z.data<float>()[i]);
   }
 
   auto da = upload(values(a), r.type), dbm = upload(values(b), r.type);
@@ -357,8 +356,8 @@ void check_gemm(const GemmCase& gc, const GemmRun& r, std::mt19937& rng, cudaStr
   ep.bias = r.bias ? static_cast<const float*>(dbias->get()) : nullptr;
   ep.z = r.residual ? dz->get() : nullptr;
   ep.act = act_params(r.act);
-  const Status launched = cuda::gemm(da->get(), dbm->get(), dy.get(), r.type, gc.m, gc.n, gc.k,
-                                     r.trans_b, ep, stream);
+  const Status launched =
+      cuda::gemm(da->get(), dbm->get(), dy.get(), r.type, gc.m, gc.n, gc.k, r.trans_b, ep, stream);
   INFO("launch: " << launched.to_string());
   REQUIRE(launched.ok());
   sync_ok(stream);
@@ -480,8 +479,8 @@ TEST_CASE("CUDA gemm with K = 0 is the epilogue alone", "[cuda]") {
   ep.bias = static_cast<const float*>(dbias->get());
   ep.z = dz->get();
   ep.act = {Act::kRelu, 0.f, 0.f};
-  REQUIRE(cuda::gemm(nullptr, nullptr, dy.get(), DataType::kFloat32, m, n, 0, false, ep, nullptr)
-              .ok());
+  REQUIRE(
+      cuda::gemm(nullptr, nullptr, dy.get(), DataType::kFloat32, m, n, 0, false, ep, nullptr).ok());
   sync_ok(nullptr);
   const std::vector<float> yv = download(dy, static_cast<std::size_t>(m * n), DataType::kFloat32);
   REQUIRE(yv.size() == static_cast<std::size_t>(m * n));

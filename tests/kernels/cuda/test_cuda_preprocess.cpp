@@ -69,8 +69,7 @@ cuda::DeviceFrame device_frame(const HostFrame& h, const CudaBuffer& d) {
   f.width = h.f.width;
   f.height = h.f.height;
   for (int p = 0; p < 3; ++p) {
-    f.planes[p] =
-        h.f.planes[p] ? static_cast<const std::uint8_t*>(d.get()) + h.offs[p] : nullptr;
+    f.planes[p] = h.f.planes[p] ? static_cast<const std::uint8_t*>(d.get()) + h.offs[p] : nullptr;
     f.strides[p] = h.f.strides[p];
   }
   return f;
@@ -125,9 +124,9 @@ TEST_CASE("CUDA preprocess_frame matches cpu::preprocess_frame", "[cuda]") {
                 spec.scale[1] = 1.f / 57.12f;
                 spec.scale[2] = 1.f / 57.375f;
                 spec.pad_value = mode == ResizeMode::kLetterbox ? -0.75f : 0.f;
-                INFO(pixel_format_name(fmt) << " " << src.w << "x" << src.h << " -> "
-                                            << spec.to_string() << " "
-                                            << (type == DataType::kFloat16 ? "float16" : "float32"));
+                INFO(pixel_format_name(fmt)
+                     << " " << src.w << "x" << src.h << " -> " << spec.to_string() << " "
+                     << (type == DataType::kFloat16 ? "float16" : "float32"));
 
                 const int channels = color_order_channels(color);
                 const std::int64_t n = static_cast<std::int64_t>(channels) * out.w * out.h;

@@ -37,8 +37,8 @@ Status depthwise_conv(const void* x, const void* w, void* y, DataType t, Layout 
 
 /// Any 2-D convolution (groups included): a direct, shared-memory tiled kernel with float32
 /// accumulation. Correct for every geometry; fast only for small ones. Same types as above.
-Status direct_conv(const void* x, const void* w, void* y, DataType t, Layout l,
-                   const ConvGeom& g, const ConvEpilogue& ep, cudaStream_t stream);
+Status direct_conv(const void* x, const void* w, void* y, DataType t, Layout l, const ConvGeom& g,
+                   const ConvEpilogue& ep, cudaStream_t stream);
 
 /// y[m, n] = act(sum_k a[m, k] * b'[k, n] + bias[n] + z[m, n]), with b' = b [K, N] or, when
 /// trans_b, b [N, K] transposed (the layout of ONNX Gemm's transB and of a Linear layer's
