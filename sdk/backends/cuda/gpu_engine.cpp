@@ -25,8 +25,10 @@ Status check_target(const EngineTarget& target) {
   int dev = 0;
   auto sm = current_sm(&dev);
   if (!sm.ok())
-    return sm.status().with_context("engine built for '" + target.to_string() +
-                                    "' needs a CUDA device");
+    return Status(StatusCode::kVersionMismatch,
+                  "engine was built for target '" + target.to_string() +
+                      "', but no CUDA device is usable here, so this runtime runs target 'cpu' "
+                      "only (" + sm.status().message() + ")");
   int rt = 0;
   cudaRuntimeGetVersion(&rt);
   cudaDeviceProp prop{};
