@@ -28,7 +28,8 @@ Status check_target(const EngineTarget& target) {
     return Status(StatusCode::kVersionMismatch,
                   "engine was built for target '" + target.to_string() +
                       "', but no CUDA device is usable here, so this runtime runs target 'cpu' "
-                      "only (" + sm.status().message() + ")");
+                      "only (" +
+                      sm.status().message() + ")");
   int rt = 0;
   cudaRuntimeGetVersion(&rt);
   cudaDeviceProp prop{};
