@@ -329,6 +329,6 @@ if [ "$RUN_EDGERT" = 1 ]; then
 fi
 
 # --- Table ---------------------------------------------------------------------------------------
-"$PYTHON" "$ROOT/benchmarks/make_table.py" "$OUT" --out "$OUT/gpu_benchmarks.md"
+"$PYTHON" "$ROOT/benchmarks/make_table.py" "$OUT" --build-dir "$BUILD" --out "$OUT/gpu_benchmarks.md"
 cat "$OUT/gpu_benchmarks.md"
 log "table: $OUT/gpu_benchmarks.md (total $((SECONDS - START)) s)"

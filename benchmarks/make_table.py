@@ -111,7 +111,20 @@ def distinct(values):
     return ", ".join(out) if out else "unknown"
 
 
-def make_table(out_dir):
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def relative_paths(text, out_dir, build_dir):
+    """The machine's directories as names: OUT, BUILD and the repository root as '.'."""
+    for path, name in ((os.path.abspath(out_dir), "OUT"),
+                       (os.path.abspath(build_dir) if build_dir else None, "BUILD"),
+                       (REPO, ".")):
+        if path:
+            text = text.replace(path + "/", name + "/").replace(path, name)
+    return text
+
+
+def make_table(out_dir, build_dir=None):
     problems = []
     edgert = read_edgert(out_dir, problems)
     torch_points, torch_envs, torch_failed = read_torch(out_dir, problems)
@@ -214,16 +227,15 @@ def make_table(out_dir):
     lines += ["", "## Commands", ""]
     for r in runs:
         for c in r.get("command", []):
-            lines.append(f"- `{c.strip()}` ({distinct(r.get('date', []))})")
+            c = relative_paths(c.strip(), out_dir, build_dir)
+            lines.append(f"- `{c}` ({distinct(r.get('date', []))})")
     commands = os.path.join(out_dir, "commands.log")
     if os.path.exists(commands):
         with open(commands, errors="replace") as f:
-            logged = [l.rstrip() for l in f if l.strip()]
-        # Absolute paths of the output directory make the lines long; show them relative.
-        root = os.path.abspath(out_dir) + "/"
-        logged = [l.replace(root, "OUT/") for l in logged]
-        lines += ["", f"<details><summary>Every command run ({len(logged)}; OUT = "
-                  f"{os.path.abspath(out_dir)})</summary>", "", "```"]
+            logged = [relative_paths(l.rstrip(), out_dir, build_dir) for l in f if l.strip()]
+        lines += ["", f"<details><summary>Every command run ({len(logged)}; OUT = the output "
+                  "directory, BUILD = the build directory, paths from the repository root)"
+                  "</summary>", "", "```"]
         lines += logged
         lines += ["```", "", "</details>"]
     return "\n".join(lines) + "\n"
@@ -233,11 +245,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("out_dir", help="OUT_DIR of gpu_benchmarks.sh")
     ap.add_argument("--out", help="write the markdown here (default: stdout)")
+    ap.add_argument("--build-dir", help="the EdgeRT build directory (shown as BUILD)")
     args = ap.parse_args()
     if not os.path.isdir(args.out_dir):
         print(f"make_table.py: no directory {args.out_dir}", file=sys.stderr)
         return 2
-    text = make_table(args.out_dir)
+    text = make_table(args.out_dir, args.build_dir)
     if args.out:
         tmp = args.out + ".tmp"
         with open(tmp, "w") as f:
