@@ -204,7 +204,12 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
     if (!cuda_backend::built())
       return Status(StatusCode::kUnsupported,
                     "target cuda: this EdgeRT was built without the CUDA backend");
-    EDGERT_ASSIGN_OR_RETURN(target, cuda_backend::current_target());
+    auto here = cuda_backend::current_target();
+    if (!here)
+      return here.status().with_context(
+          "the cuda target times kernels on a CUDA device of the build machine, and none is "
+          "usable");
+    target = *here;
     tune.timing_cache = cfg.timing_cache;
     if (!cfg.tactic_sources.empty()) {
       EDGERT_ASSIGN_OR_RETURN(tune.sources, cuda_backend::parse_sources(cfg.tactic_sources));

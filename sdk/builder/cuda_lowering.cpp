@@ -18,9 +18,12 @@
 
 #include "builder/engine_lowering.h"
 #include "edgert/half.h"
+#include "passes/rewrite_helpers.h"
 
 namespace edgert::builder {
 namespace {
+
+namespace rw = passes::rw;
 
 struct Format {
   DataType dtype = DataType::kFloat32;
@@ -57,14 +60,6 @@ bool follows(const ir::Node& n) {
 bool nhwc_possible(const ir::Value& v) {
   const Shape& s = v.info.shape;
   return s.rank() == 4 && s.is_static() && s[2] * s[3] != 1;
-}
-
-std::string unique_name(const ir::Graph& g, const std::string& base) {
-  if (!g.find_value(base)) return base;
-  for (int i = 1;; ++i) {
-    std::string s = base + "_" + std::to_string(i);
-    if (!g.find_value(s)) return s;
-  }
 }
 
 Expected<Tensor> to_fp16(const Tensor& t) {
@@ -135,7 +130,7 @@ class Lowerer {
       if (!w || !w->is_constant || w->data.dtype() != DataType::kFloat32) continue;
       EDGERT_ASSIGN_OR_RETURN(Tensor h, to_fp16(w->data));
       EDGERT_ASSIGN_OR_RETURN(ir::Value * hv,
-                              g_.add_constant(unique_name(g_, w->name + "_fp16"), std::move(h)));
+                              g_.add_constant(rw::fresh_name(g_, w->name + "_fp16"), std::move(h)));
       replace_input(*n, 1, hv);
     }
     return {};
@@ -162,26 +157,29 @@ class Lowerer {
         f.dtype == DataType::kFloat16 && !f.nhwc) {
       EDGERT_ASSIGN_OR_RETURN(Tensor h, to_fp16(v->data));
       EDGERT_ASSIGN_OR_RETURN(ir::Value * c,
-                              g_.add_constant(unique_name(g_, v->name + "_fp16"), std::move(h)));
+                              g_.add_constant(rw::fresh_name(g_, v->name + "_fp16"), std::move(h)));
       converted_[key] = c;
       return c;
     }
-    const std::string out = unique_name(g_, v->name + (f.nhwc ? "_nhwc" : "_linear") +
+    const std::string out = rw::fresh_name(g_, v->name + (f.nhwc ? "_nhwc" : "_linear") +
                                                 (f.dtype == DataType::kFloat16 ? "_fp16" : ""));
-    cpu::NodeInfo info;
-    info.op_type = "Reformat";
-    info.name = unique_name(g_, "reformat_" + v->name);
-    info.opset = 17;
+    EDGERT_ASSIGN_OR_RETURN(ir::Value * o, add_reformat(*v, out, f));
+    converted_[key] = o;
+    return o;
+  }
+
+  /// A Reformat layer from `in` to a new value `out` of format f.
+  Expected<ir::Value*> add_reformat(const ir::Value& in, const std::string& out, const Format& f) {
+    cpu::NodeInfo info = rw::node_info("Reformat", rw::fresh_name(g_, "reformat_" + in.name), 17);
     info.attrs.set("to", static_cast<std::int64_t>(f.dtype));
-    info.attrs.set("x_format", static_cast<std::int64_t>(v->nhwc ? 1 : 0));
+    info.attrs.set("x_format", static_cast<std::int64_t>(in.nhwc ? 1 : 0));
     info.attrs.set("y_format", static_cast<std::int64_t>(f.nhwc ? 1 : 0));
-    EDGERT_ASSIGN_OR_RETURN(ir::Node * r, g_.add_node(info, "edgert", {v->name}, {out}));
+    EDGERT_ASSIGN_OR_RETURN(ir::Node * r, g_.add_node(info, "edgert", {in.name}, {out}));
     r->precision = f.dtype == DataType::kFloat16 ? Precision::kFP16 : Precision::kFP32;
     ir::Value* o = r->outputs[0];
     o->info.dtype = f.dtype;
-    o->info.shape = v->info.shape;
+    o->info.shape = in.info.shape;
     o->nhwc = f.nhwc;
-    converted_[key] = o;
     ++reformats_;
     return o;
   }
@@ -237,7 +235,7 @@ class Lowerer {
       // The producer writes an internal value; a Reformat writes the declared graph output.
       ir::Node* p = v->producer;
       if (!p) continue;
-      const std::string inner = unique_name(g_, v->name + "_internal");
+      const std::string inner = rw::fresh_name(g_, v->name + "_internal");
       ir::Value* iv = g_.get_or_add_value(inner);
       iv->info = v->info;
       iv->nhwc = v->nhwc;
@@ -250,18 +248,7 @@ class Lowerer {
           if (ci == v) ci = iv;
       v->consumers.clear();
       v->producer = nullptr;
-      cpu::NodeInfo info;
-      info.op_type = "Reformat";
-      info.name = unique_name(g_, "reformat_" + v->name);
-      info.attrs.set("to", static_cast<std::int64_t>(original_dtype(*v)));
-      info.attrs.set("x_format", static_cast<std::int64_t>(iv->nhwc ? 1 : 0));
-      info.attrs.set("y_format", std::int64_t{0});
-      const DataType dt = original_dtype(*v);
-      EDGERT_ASSIGN_OR_RETURN(ir::Node * r, g_.add_node(info, "edgert", {inner}, {v->name}));
-      (void)r;
-      v->info.dtype = dt;
-      v->nhwc = false;
-      ++reformats_;
+      EDGERT_RETURN_IF_ERROR(add_reformat(*iv, v->name, {original_dtype(*v), false}).status());
     }
     return {};
   }

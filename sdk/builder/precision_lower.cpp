@@ -7,9 +7,12 @@
 
 #include "builder/precision.h"
 #include "edgert/half.h"
+#include "passes/rewrite_helpers.h"
 
 namespace edgert::builder {
 namespace {
+
+namespace rw = passes::rw;
 
 constexpr const char* kLayerDomain = "edgert";
 constexpr float kQMax = 127.f;
@@ -19,15 +22,6 @@ bool is_conv(const ir::Node& n) {
 }
 bool is_int8_layer(const ir::Node& n) {
   return n.info.op_type == "ConvInt8" || n.info.op_type == "GemmInt8";
-}
-
-/// A value name not used in the graph yet, starting from `base`.
-std::string unique_name(const ir::Graph& g, const std::string& base) {
-  if (!g.find_value(base)) return base;
-  for (int i = 1;; ++i) {
-    std::string s = base + "_" + std::to_string(i);
-    if (!g.find_value(s)) return s;
-  }
 }
 
 /// Replaces the node's inputs, keeping the consumer lists of the values in step.
@@ -133,8 +127,8 @@ Status lower_int8(ir::Graph& g, ir::Node& n, ir::BuildLog& log) {
   }
   EDGERT_ASSIGN_OR_RETURN(QuantizedWeights qw, quantize_weights(n, *w, axis, log));
   EDGERT_ASSIGN_OR_RETURN(ir::Value * wq,
-                          g.add_constant(unique_name(g, w->name + "_int8"), std::move(qw.q)));
-  EDGERT_ASSIGN_OR_RETURN(ir::Value * ws, g.add_constant(unique_name(g, n.info.name + "_w_scale"),
+                          g.add_constant(rw::fresh_name(g, w->name + "_int8"), std::move(qw.q)));
+  EDGERT_ASSIGN_OR_RETURN(ir::Value * ws, g.add_constant(rw::fresh_name(g, n.info.name + "_w_scale"),
                                                          std::move(qw.scales)));
   n.info.attrs.set("x_scale", g.activation_scales.at(x->name));
   n.info.attrs.set("y_scale", 0.f);  // float output unless the int8 flow below says otherwise
@@ -170,7 +164,7 @@ Status lower_fp16(ir::Graph& g, ir::Node& n) {
     ir::Value* v = ins[i];
     if (!v || !v->is_constant || v->data.dtype() != DataType::kFloat32) continue;
     EDGERT_ASSIGN_OR_RETURN(Tensor r, round_to_fp16(v->data));
-    EDGERT_ASSIGN_OR_RETURN(ins[i], g.add_constant(unique_name(g, v->name + "_fp16"), r));
+    EDGERT_ASSIGN_OR_RETURN(ins[i], g.add_constant(rw::fresh_name(g, v->name + "_fp16"), r));
   }
   set_inputs(n, std::move(ins));
   n.info.attrs.set("round_fp16", std::int64_t{1});

@@ -14,11 +14,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/npy.h"
 #include "edgert/builder.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
-#include "kernels/cpu/preprocess.h"
+#include "fashion_eval.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -120,47 +119,8 @@ TEST_CASE("cuda: every layer kind matches the CPU in fp32 and fp16", "[cuda][eng
 TEST_CASE("cuda: the bundled model's top-1 on the GPU", "[cuda][engine][fashion]") {
   if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
   const std::string work = std::string(EDGERT_TEST_DATA_DIR) + "/fashion_e2e";
-  if (!fs::exists(work + "/fashion_test_labels.npy")) {
-    fs::create_directories(work);
-    const std::string cmd = "/usr/bin/python3 " + std::string(EDGERT_SOURCE_DIR) +
-                            "/examples/fashion/make_eval_set.py --out " + work + " > " + work +
-                            "/make_eval_set.log 2>&1";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-  }
-  auto images = read_npy(work + "/fashion_test_images.npy");
-  auto labels = read_npy(work + "/fashion_test_labels.npy");
-  REQUIRE(images);
-  REQUIRE(labels);
-  auto top1 = [&](const Engine& e) {
-    const Shape& is = images->shape();
-    const TensorDesc& in = e.inputs()[0];
-    const std::int64_t batch = in.shape[0];
-    auto input = Tensor::allocate(in.dtype, in.shape);
-    REQUIRE(input);
-    auto ctx = e.create_context();
-    REQUIRE(ctx);
-    std::vector<Tensor> outputs;
-    std::int64_t correct = 0, n = is[0] / batch * batch;
-    const std::int64_t frame = is[1] * is[2] * 3, per_item = input->numel() / batch;
-    for (std::int64_t s = 0; s < n; s += batch) {
-      for (std::int64_t i = 0; i < batch; ++i) {
-        const cpu::Frame f =
-            cpu::packed_frame(PixelFormat::kRGB, static_cast<int>(is[2]), static_cast<int>(is[1]),
-                              images->data<std::uint8_t>() + (s + i) * frame);
-        REQUIRE(
-            cpu::preprocess_frame(f, e.preprocess(0), input->data<float>() + i * per_item).ok());
-      }
-      const Tensor* ip = &*input;
-      REQUIRE((*ctx)->execute({ip}, outputs).ok());
-      const std::int64_t classes = outputs[0].numel() / batch;
-      for (std::int64_t i = 0; i < batch; ++i) {
-        const float* row = outputs[0].data<float>() + i * classes;
-        if (std::max_element(row, row + classes) - row == labels->data<std::int64_t>()[s + i])
-          ++correct;
-      }
-    }
-    return 100.0 * static_cast<double>(correct) / static_cast<double>(n);
-  };
+  test::ensure_fashion_eval_set(work);
+  auto top1 = [&](const Engine& e) { return test::fashion_top1(e, work); };
   const std::string model =
       std::string(EDGERT_SOURCE_DIR) + "/examples/fashion/fashion_resnet.onnx";
   BuildConfig c;

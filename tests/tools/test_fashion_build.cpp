@@ -18,7 +18,7 @@
 #include "edgert/builder.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
-#include "kernels/cpu/preprocess.h"
+#include "fashion_eval.h"
 
 namespace fs = std::filesystem;
 using namespace edgert;  // NOLINT(google-build-using-namespace): test file
@@ -29,15 +29,7 @@ const std::string kModel = std::string(EDGERT_SOURCE_DIR) + "/examples/fashion/f
 const std::string kCalib = std::string(EDGERT_SOURCE_DIR) + "/calibration_data/fashion";
 const std::string kWork = std::string(EDGERT_TEST_DATA_DIR) + "/fashion_e2e";
 
-/// The 10k rendered test split (examples/fashion/make_eval_set.py), made once.
-void ensure_eval_set() {
-  if (fs::exists(kWork + "/fashion_test_labels.npy")) return;
-  fs::create_directories(kWork);
-  const std::string cmd = "/usr/bin/python3 " + std::string(EDGERT_SOURCE_DIR) +
-                          "/examples/fashion/make_eval_set.py --out " + kWork + " > " + kWork +
-                          "/make_eval_set.log 2>&1";
-  REQUIRE(std::system(cmd.c_str()) == 0);
-}
+void ensure_eval_set() { test::ensure_fashion_eval_set(kWork); }
 
 /// torch's top-1 on the same rendered test split, from the training log (an independent figure).
 double torch_top1() {
@@ -51,42 +43,8 @@ double torch_top1() {
   return 100.0 * std::stod(last);
 }
 
-/// Top-1 (percent) of an engine over the first `limit` images of the eval set.
 double top1(const Engine& e, std::int64_t limit = 0) {
-  auto images = read_npy(kWork + "/fashion_test_images.npy");
-  auto labels = read_npy(kWork + "/fashion_test_labels.npy");
-  REQUIRE(images);
-  REQUIRE(labels);
-  const Shape& is = images->shape();
-  std::int64_t n = limit > 0 ? std::min(limit, is[0]) : is[0];
-  const TensorDesc& in = e.inputs()[0];
-  const std::int64_t batch = in.shape[0];
-  auto input = Tensor::allocate(in.dtype, in.shape);
-  REQUIRE(input);
-  auto ctx = e.create_context();
-  REQUIRE(ctx);
-  std::vector<Tensor> outputs;
-  std::int64_t correct = 0;
-  const std::int64_t frame = is[1] * is[2] * 3;
-  const std::int64_t per_item = input->numel() / batch;
-  for (std::int64_t s = 0; s < n; s += batch) {
-    const std::int64_t count = std::min(batch, n - s);
-    for (std::int64_t i = 0; i < count; ++i) {
-      const cpu::Frame f =
-          cpu::packed_frame(PixelFormat::kRGB, static_cast<int>(is[2]), static_cast<int>(is[1]),
-                            images->data<std::uint8_t>() + (s + i) * frame);
-      REQUIRE(cpu::preprocess_frame(f, e.preprocess(0), input->data<float>() + i * per_item).ok());
-    }
-    const Tensor* ip = &*input;
-    REQUIRE((*ctx)->execute({ip}, outputs).ok());
-    const std::int64_t classes = outputs[0].numel() / batch;
-    for (std::int64_t i = 0; i < count; ++i) {
-      const float* row = outputs[0].data<float>() + i * classes;
-      if (std::max_element(row, row + classes) - row == labels->data<std::int64_t>()[s + i])
-        ++correct;
-    }
-  }
-  return 100.0 * static_cast<double>(correct) / static_cast<double>(n);
+  return test::fashion_top1(e, kWork, limit);
 }
 
 std::shared_ptr<const Engine> load(const std::vector<std::uint8_t>& bytes) {

@@ -107,12 +107,10 @@ std::string ms_text(float ms) {
 
 /// Everything the timing runs share: handles, weights, an arena, I/O buffers, events.
 struct Bench {
-  cudaStream_t stream = nullptr;
-  cudnnHandle_t cudnn = nullptr;
-  cublasHandle_t cublas = nullptr;
-  cublasLtHandle_t cublaslt = nullptr;
+  StreamHandles handles;
+  cudaStream_t stream = nullptr;  ///< handles.stream
   cudaEvent_t start = nullptr, stop = nullptr;
-  DeviceBuffer weights, arena, workspace, cublas_ws;
+  DeviceBuffer weights, arena, workspace;
   PinnedBuffer host_scratch;
   std::vector<DeviceBuffer> io;
   std::vector<void*> addr;
@@ -122,19 +120,11 @@ struct Bench {
     if (stream) cudaStreamSynchronize(stream);
     if (start) cudaEventDestroy(start);
     if (stop) cudaEventDestroy(stop);
-    if (cublaslt) cublasLtDestroy(cublaslt);
-    if (cublas) cublasDestroy(cublas);
-    if (cudnn) cudnnDestroy(cudnn);
-    if (stream) cudaStreamDestroy(stream);
   }
 
   Status init(const engine::EngineDef& def) {
-    EDGERT_CUDA_TRY(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    EDGERT_CUDNN_TRY(cudnnCreate(&cudnn));
-    EDGERT_CUBLAS_TRY(cublasCreate(&cublas));
-    EDGERT_CUBLAS_TRY(cublasLtCreate(&cublaslt));
-    EDGERT_RETURN_IF_ERROR(cublas_ws.allocate(std::size_t{4} << 20, "cuBLAS workspace"));
-    EDGERT_CUBLAS_TRY(cublasSetWorkspace(cublas, cublas_ws.get(), cublas_ws.size()));
+    EDGERT_RETURN_IF_ERROR(handles.create());
+    stream = handles.stream;
     EDGERT_CUDA_TRY(cudaEventCreate(&start));
     EDGERT_CUDA_TRY(cudaEventCreate(&stop));
     EDGERT_RETURN_IF_ERROR(upload(def.weight_bytes(), def.weight_size(), weights, "weights"));
@@ -156,11 +146,7 @@ struct Bench {
   }
 
   RunContext run_context(std::size_t ws, std::size_t host) {
-    RunContext rc;
-    rc.stream = stream;
-    rc.cudnn = cudnn;
-    rc.cublas = cublas;
-    rc.cublaslt = cublaslt;
+    RunContext rc = handles.run_context();
     if (workspace.size() < ws) (void)workspace.allocate(ws, "tactic workspace");
     rc.workspace = workspace.get();
     rc.workspace_bytes = workspace.size();
@@ -183,28 +169,6 @@ struct Bench {
 
 }  // namespace
 
-Expected<EngineTarget> current_target() {
-  int dev = 0;
-  auto sm = current_sm(&dev);
-  if (!sm.ok())
-    return sm.status().with_context(
-        "the cuda target times kernels on a CUDA device of the build "
-        "machine, and none is usable");
-  cudaDeviceProp prop{};
-  EDGERT_CUDA_TRY(cudaGetDeviceProperties(&prop, dev));
-  int rt = 0;
-  EDGERT_CUDA_TRY(cudaRuntimeGetVersion(&rt));
-  EngineTarget t;
-  t.kind = "cuda";
-  t.sm = *sm;
-  t.device_name = prop.name;
-  t.cuda_version = std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10);
-  const std::string cudnn = cudnn_version_string();
-  t.cudnn_version = cudnn.substr(0, cudnn.find(' '));
-  t.cublas_version = cublas_version_string();
-  return t;
-}
-
 Expected<unsigned> parse_sources(const std::string& text) { return parse_tactic_sources(text); }
 
 Expected<AutotuneResult> autotune(engine::EngineDef& def, const AutotuneOptions& options) {
@@ -217,7 +181,7 @@ Expected<AutotuneResult> autotune(engine::EngineDef& def, const AutotuneOptions&
   EDGERT_RETURN_IF_ERROR(bench.init(def));
   PrepareContext pc;
   EDGERT_ASSIGN_OR_RETURN(pc.sm, current_sm(&pc.device));
-  pc.cudnn = bench.cudnn;
+  pc.cudnn = bench.handles.cudnn;
   pc.stream = bench.stream;
 
   std::map<std::string, CacheEntry> this_build;

@@ -40,40 +40,26 @@ struct ConvSetup {
   std::size_t conv_out_bytes = 0;  ///< the conv output before the pool (workspace when pooling)
 };
 
-cpu::NodeInfo node_of(const LayerView& v) {
-  cpu::NodeInfo n;
-  n.op_type = v.layer().type;
-  n.name = v.layer().name;
-  n.opset = v.layer().opset;
-  n.index = static_cast<std::int64_t>(v.index);
-  n.attrs = v.attrs();
-  return n;
-}
-
-Status unsupported(const LayerView& v, const std::string& why) {
-  return Status(StatusCode::kUnsupported, v.what() + ": " + why);
-}
-
 Expected<ConvSetup> conv_setup(const LayerView& v) {
-  if (v.layer().type != "FusedConv") return unsupported(v, "not a FusedConv");
+  if (v.layer().type != "FusedConv") return v.unsupported("not a FusedConv");
   const engine::TensorDef* x = v.input(0);
   const engine::TensorDef* w = v.input(1);
   const engine::TensorDef* b = v.input(2);
   const engine::TensorDef* z = v.input(3);
   const engine::TensorDef* y = v.output(0);
-  if (!x || !w || !y) return unsupported(v, "missing input or output");
-  if (x->shape.rank() != 4 || w->shape.rank() != 4) return unsupported(v, "not a 2-D convolution");
-  if (!v.weight(1)) return unsupported(v, "the filter is not a constant");
-  if (b && !v.weight(2)) return unsupported(v, "the bias is not a constant");
+  if (!x || !w || !y) return v.unsupported("missing input or output");
+  if (x->shape.rank() != 4 || w->shape.rank() != 4) return v.unsupported("not a 2-D convolution");
+  if (!v.weight(1)) return v.unsupported("the filter is not a constant");
+  if (b && !v.weight(2)) return v.unsupported("the bias is not a constant");
   ConvSetup s;
   s.dtype = x->dtype;
-  if (!cuda::is_kernel_float(s.dtype)) return unsupported(v, "input type is not float32/float16");
+  if (!cuda::is_kernel_float(s.dtype)) return v.unsupported("input type is not float32/float16");
   if (w->dtype != s.dtype || y->dtype != s.dtype || (z && z->dtype != s.dtype))
-    return unsupported(v, "mixed tensor types");
+    return v.unsupported("mixed tensor types");
   s.layout = layout_of(*x);
   if (layout_of(*y) != s.layout || (z && layout_of(*z) != s.layout))
-    return unsupported(v, "mixed tensor formats");
-  const cpu::NodeInfo node = node_of(v);
+    return v.unsupported("mixed tensor formats");
+  const cpu::NodeInfo node = v.node();
   Shape conv_shape;
   cpu::Geom3 geom;
   EDGERT_RETURN_IF_ERROR(
@@ -119,9 +105,9 @@ Expected<ConvSetup> conv_setup(const LayerView& v) {
     p.pad_left = static_cast<int>(pg.pb[2]);
     p.dilation_h = static_cast<int>(pg.dl[1]);
     p.dilation_w = static_cast<int>(pg.dl[2]);
-    if (pooled != y->shape) return unsupported(v, "pooled shape disagrees with the output");
+    if (pooled != y->shape) return v.unsupported("pooled shape disagrees with the output");
   } else if (conv_shape != y->shape) {
-    return unsupported(v, "conv shape disagrees with the output");
+    return v.unsupported("conv shape disagrees with the output");
   }
   return s;
 }
@@ -211,7 +197,7 @@ class CudnnConv final : public ConvTacticBase {
       if (s.act.kind != cuda::Act::kRelu &&
           !(s.act.kind == cuda::Act::kNone &&
             algo_ == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM))
-        return unsupported(v, "cuDNN's fused epilogue has no such activation for this algo");
+        return v.unsupported("cuDNN's fused epilogue has no such activation for this algo");
     }
     const cudnnDataType_t dt = cudnn_type(s.dtype);
     const cudnnTensorFormat_t fmt = nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
@@ -234,10 +220,10 @@ class CudnnConv final : public ConvTacticBase {
     const std::int64_t eh = (g.kh - 1) * g.dilation_h + 1, ew = (g.kw - 1) * g.dilation_w + 1;
     if ((g.oh - 1) * g.stride_h + eh > g.h + 2 * g.pad_top ||
         (g.ow - 1) * g.stride_w + ew > g.w + 2 * g.pad_left)
-      return unsupported(v, "asymmetric padding");
+      return v.unsupported("asymmetric padding");
     int oh = 0, ow = 0, on = 0, oc = 0;
     EDGERT_CUDNN_TRY(cudnnGetConvolution2dForwardOutputDim(conv_, x_, w_, &on, &oc, &oh, &ow));
-    if (oh != g.oh || ow != g.ow) return unsupported(v, "cuDNN computes another output size");
+    if (oh != g.oh || ow != g.ow) return v.unsupported("cuDNN computes another output size");
     EDGERT_CUDNN_TRY(cudnnSetConvolutionGroupCount(conv_, g.groups));
     EDGERT_CUDNN_TRY(cudnnSetConvolutionMathType(
         conv_, s.dtype == DataType::kFloat16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
@@ -245,7 +231,7 @@ class CudnnConv final : public ConvTacticBase {
     EDGERT_CUDNN_TRY(cudnnGetConvolutionForwardWorkspaceSize(
         pc.cudnn, x_, w_, conv_, y_, static_cast<cudnnConvolutionFwdAlgo_t>(algo_), &ws));
     if (ws > kMaxWorkspace)
-      return unsupported(v, "workspace of " + std::to_string(ws >> 20) + " MiB");
+      return v.unsupported("workspace of " + std::to_string(ws >> 20) + " MiB");
     ws_bytes_ = ws;
     if (fused_) {
       EDGERT_CUDNN_TRY(cudnnCreateTensorDescriptor(&b_));
@@ -257,8 +243,7 @@ class CudnnConv final : public ConvTacticBase {
       // The fused call reads the bias in the data type: keep a copy of that type (zeros if none).
       std::vector<std::uint8_t> host(static_cast<std::size_t>(g.k) * dtype_size(s.dtype), 0);
       if (s.has_bias) {
-        std::vector<float> f(static_cast<std::size_t>(g.k));
-        EDGERT_CUDA_TRY(cudaMemcpy(f.data(), bias_.get(), f.size() * 4, cudaMemcpyDeviceToHost));
+        EDGERT_ASSIGN_OR_RETURN(std::vector<float> f, weight_as_floats(v, 2));
         if (s.dtype == DataType::kFloat16) {
           auto* h = reinterpret_cast<std::uint16_t*>(host.data());
           for (std::size_t i = 0; i < f.size(); ++i) h[i] = float_to_half(f[i]);
@@ -285,10 +270,11 @@ class CudnnConv final : public ConvTacticBase {
     } else {
       EDGERT_CUDNN_TRY(cudnnConvolutionForward(rc.cudnn, &one, x_, io.inputs[0], w_, filter_.get(),
                                                conv_, algo, scratch(rc), ws_bytes_, &zero, y_, y));
-      if (s_.has_bias || s_.has_z || s_.act.kind != cuda::Act::kNone)
-        EDGERT_RETURN_IF_ERROR(cuda::bias_act(y, y, s_.dtype, s_.layout, s_.g.out(),
-                                              epilogue(io).bias, epilogue(io).z, s_.act,
-                                              rc.stream));
+      if (s_.has_bias || s_.has_z || s_.act.kind != cuda::Act::kNone) {
+        const cuda::ConvEpilogue ep = epilogue(io);
+        EDGERT_RETURN_IF_ERROR(
+            cuda::bias_act(y, y, s_.dtype, s_.layout, s_.g.out(), ep.bias, ep.z, s_.act, rc.stream));
+      }
     }
     return finish_pool(rc, io);
   }
@@ -316,10 +302,10 @@ class CublasConv1x1 final : public ConvTacticBase {
   Status prepare(const LayerView& v, const PrepareContext&) override {
     EDGERT_RETURN_IF_ERROR(prepare_common(v));
     const auto& g = s_.g;
-    if (s_.layout != cuda::Layout::kNHWC) return unsupported(v, "needs NHWC");
+    if (s_.layout != cuda::Layout::kNHWC) return v.unsupported("needs NHWC");
     if (g.kh != 1 || g.kw != 1 || g.stride_h != 1 || g.stride_w != 1 || g.pad_top != 0 ||
         g.pad_left != 0 || g.groups != 1 || g.oh != g.h || g.ow != g.w)
-      return unsupported(v, "not a 1x1, stride 1, unpadded, ungrouped convolution");
+      return v.unsupported("not a 1x1, stride 1, unpadded, ungrouped convolution");
     return upload_filter(v, s_, false, filter_);  // KCRS with R = S = 1 is [K, C]
   }
 
@@ -362,7 +348,7 @@ class EdgertConv final : public ConvTacticBase {
     EDGERT_RETURN_IF_ERROR(prepare_common(v));
     const auto& g = s_.g;
     if (depthwise_ && !(g.groups == g.c && g.k == g.c))
-      return unsupported(v, "not a depthwise convolution");
+      return v.unsupported("not a depthwise convolution");
     return upload_filter(v, s_, false, filter_);
   }
 

@@ -24,18 +24,14 @@ class CpuFallback final : public Tactic {
   Status prepare(const LayerView& v, const PrepareContext&) override {
     const engine::LayerDef& l = v.layer();
     op_ = cpu::find_op(l.type);
-    if (!op_) return Status(StatusCode::kUnsupported, v.what() + ": no CPU op");
-    node_.op_type = l.type;
-    node_.name = l.name;
-    node_.opset = l.opset;
-    node_.index = static_cast<std::int64_t>(v.index);
-    node_.attrs = l.attrs;
+    if (!op_) return v.unsupported("no CPU op");
+    node_ = v.node();
     scratch_ = 0;
     for (std::size_t k = 0; k < l.inputs.size(); ++k) {
       Slot s;
       if (const engine::TensorDef* t = v.input(k)) {
         if (t->format != engine::TensorFormat::kLinear)
-          return Status(StatusCode::kUnsupported, v.what() + ": the CPU reads linear tensors");
+          return v.unsupported("the CPU reads linear tensors");
         s.present = true;
         s.dtype = t->dtype;
         s.shape = t->shape;
@@ -52,7 +48,7 @@ class CpuFallback final : public Tactic {
       Slot s;
       if (const engine::TensorDef* t = v.output(k)) {
         if (t->format != engine::TensorFormat::kLinear)
-          return Status(StatusCode::kUnsupported, v.what() + ": the CPU writes linear tensors");
+          return v.unsupported("the CPU writes linear tensors");
         s.present = true;
         s.dtype = t->dtype;
         s.shape = t->shape;

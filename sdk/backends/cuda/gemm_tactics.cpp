@@ -14,10 +14,6 @@
 namespace edgert::cuda_backend {
 namespace {
 
-Status unsupported(const LayerView& v, const std::string& why) {
-  return Status(StatusCode::kUnsupported, v.what() + ": " + why);
-}
-
 struct GemmSetup {
   std::int64_t m = 0, n = 0, k = 0;
   bool trans_b = false;
@@ -27,34 +23,34 @@ struct GemmSetup {
 };
 
 Expected<GemmSetup> gemm_setup(const LayerView& v) {
-  if (v.layer().type != "FusedGemm") return unsupported(v, "not a FusedGemm");
+  if (v.layer().type != "FusedGemm") return v.unsupported("not a FusedGemm");
   const engine::TensorDef* a = v.input(0);
   const engine::TensorDef* b = v.input(1);
   const engine::TensorDef* c = v.input(2);
   const engine::TensorDef* y = v.output(0);
-  if (!a || !b || !y) return unsupported(v, "missing input or output");
-  if (!v.weight(1) || (c && !v.weight(2))) return unsupported(v, "B or C is not a constant");
+  if (!a || !b || !y) return v.unsupported("missing input or output");
+  if (!v.weight(1) || (c && !v.weight(2))) return v.unsupported("B or C is not a constant");
   GemmSetup s;
   s.dtype = a->dtype;
   if (!cuda::is_kernel_float(s.dtype) || b->dtype != s.dtype || y->dtype != s.dtype)
-    return unsupported(v, "types are not one float type");
-  if (layout_of(*a) != cuda::Layout::kNCHW) return unsupported(v, "A is not linear");
+    return v.unsupported("types are not one float type");
+  if (layout_of(*a) != cuda::Layout::kNCHW) return v.unsupported("A is not linear");
   EDGERT_ASSIGN_OR_RETURN(std::int64_t ta, v.attrs().get_int("transA", 0));
   EDGERT_ASSIGN_OR_RETURN(std::int64_t tb, v.attrs().get_int("transB", 0));
   EDGERT_ASSIGN_OR_RETURN(float alpha, v.attrs().get_float("alpha", 1.f));
   EDGERT_ASSIGN_OR_RETURN(float beta, v.attrs().get_float("beta", 1.f));
   if (ta != 0 || alpha != 1.f || (c && beta != 1.f))
-    return unsupported(v, "transA, alpha or beta other than Gemm's defaults");
-  if (b->shape.rank() != 2 || a->shape.rank() < 2) return unsupported(v, "B must be 2-D");
+    return v.unsupported("transA, alpha or beta other than Gemm's defaults");
+  if (b->shape.rank() != 2 || a->shape.rank() < 2) return v.unsupported("B must be 2-D");
   s.trans_b = tb != 0;
   s.k = a->shape[a->shape.rank() - 1];
   s.m = a->shape.numel() / (s.k ? s.k : 1);
   s.n = s.trans_b ? b->shape[0] : b->shape[1];
-  if ((s.trans_b ? b->shape[1] : b->shape[0]) != s.k) return unsupported(v, "inner dims differ");
+  if ((s.trans_b ? b->shape[1] : b->shape[0]) != s.k) return v.unsupported("inner dims differ");
   if (c) {
     if (c->shape.numel() != s.n || (c->shape.rank() == 2 && c->shape[0] != 1) ||
         c->shape.rank() > 2)
-      return unsupported(v, "C is not a per-column bias");
+      return v.unsupported("C is not a per-column bias");
     s.has_bias = true;
   }
   EDGERT_ASSIGN_OR_RETURN(s.act, fused_activation(v));

@@ -17,11 +17,9 @@ struct GpuContext {
   std::shared_ptr<GpuEngine> engine;
   const engine::EngineDef* def = nullptr;
   ContextOptions options;
-  cudaStream_t stream = nullptr;
-  cudnnHandle_t cudnn = nullptr;
-  cublasHandle_t cublas = nullptr;
-  cublasLtHandle_t cublaslt = nullptr;
-  DeviceBuffer arena, workspace, cublas_workspace;
+  StreamHandles handles;
+  cudaStream_t stream = nullptr;  ///< handles.stream
+  DeviceBuffer arena, workspace;
   PinnedBuffer host_scratch;
   std::vector<DeviceBuffer> own_inputs, own_outputs;
   std::vector<void*> inputs, outputs;  ///< bound device addresses
@@ -37,10 +35,6 @@ struct GpuContext {
     if (stream) cudaStreamSynchronize(stream);
     if (graph) cudaGraphExecDestroy(graph);
     for (cudaEvent_t e : events) cudaEventDestroy(e);
-    if (cublaslt) cublasLtDestroy(cublaslt);
-    if (cublas) cublasDestroy(cublas);
-    if (cudnn) cudnnDestroy(cudnn);
-    if (stream) cudaStreamDestroy(stream);
   }
 };
 
@@ -50,12 +44,39 @@ namespace {
 // free of allocations. 4 MiB is cuBLAS's own default on Hopper for one stream (2 MiB + 2 MiB).
 constexpr std::size_t kCublasWorkspace = std::size_t{4} << 20;
 
-RunContext run_context(const GpuContext& c) {
+}  // namespace
+
+StreamHandles::~StreamHandles() {
+  if (stream) cudaStreamSynchronize(stream);
+  if (cublaslt) cublasLtDestroy(cublaslt);
+  if (cublas) cublasDestroy(cublas);
+  if (cudnn) cudnnDestroy(cudnn);
+  if (stream) cudaStreamDestroy(stream);
+}
+
+Status StreamHandles::create() {
+  EDGERT_CUDA_TRY(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  EDGERT_CUDNN_TRY(cudnnCreate(&cudnn));
+  EDGERT_CUBLAS_TRY(cublasCreate(&cublas));
+  EDGERT_CUBLAS_TRY(cublasLtCreate(&cublaslt));
+  EDGERT_RETURN_IF_ERROR(cublas_workspace.allocate(kCublasWorkspace, "cuBLAS workspace"));
+  EDGERT_CUBLAS_TRY(cublasSetWorkspace(cublas, cublas_workspace.get(), cublas_workspace.size()));
+  return {};
+}
+
+RunContext StreamHandles::run_context() const {
   RunContext rc;
-  rc.stream = c.stream;
-  rc.cudnn = c.cudnn;
-  rc.cublas = c.cublas;
-  rc.cublaslt = c.cublaslt;
+  rc.stream = stream;
+  rc.cudnn = cudnn;
+  rc.cublas = cublas;
+  rc.cublaslt = cublaslt;
+  return rc;
+}
+
+namespace {
+
+RunContext run_context(const GpuContext& c) {
+  RunContext rc = c.handles.run_context();
   rc.workspace = c.workspace.get();
   rc.workspace_bytes = c.workspace.size();
   rc.host_scratch = c.host_scratch.get();
@@ -140,13 +161,8 @@ Expected<std::shared_ptr<GpuContext>> create_context(std::shared_ptr<GpuEngine> 
   c->engine = std::move(engine);
   c->def = &def;
   c->options = options;
-  EDGERT_CUDA_TRY(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking));
-  EDGERT_CUDNN_TRY(cudnnCreate(&c->cudnn));
-  EDGERT_CUBLAS_TRY(cublasCreate(&c->cublas));
-  EDGERT_CUBLAS_TRY(cublasLtCreate(&c->cublaslt));
-  EDGERT_RETURN_IF_ERROR(c->cublas_workspace.allocate(kCublasWorkspace, "cuBLAS workspace"));
-  EDGERT_CUBLAS_TRY(
-      cublasSetWorkspace(c->cublas, c->cublas_workspace.get(), c->cublas_workspace.size()));
+  EDGERT_RETURN_IF_ERROR(c->handles.create());
+  c->stream = c->handles.stream;
   EDGERT_RETURN_IF_ERROR(c->arena.allocate(def.memory.arena_bytes, "the activation arena"));
   EDGERT_RETURN_IF_ERROR(c->workspace.allocate(c->engine->workspace_bytes, "the layer workspace"));
   if (c->engine->host_scratch_bytes)

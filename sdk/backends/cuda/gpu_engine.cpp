@@ -21,32 +21,37 @@ Expected<int> current_sm(int* device) {
   return major * 10 + minor;
 }
 
-Status check_target(const EngineTarget& target) {
+Expected<EngineTarget> current_target() {
   int dev = 0;
   auto sm = current_sm(&dev);
-  if (!sm.ok())
+  if (!sm.ok()) return sm.status();
+  cudaDeviceProp prop{};
+  EDGERT_CUDA_TRY(cudaGetDeviceProperties(&prop, dev));
+  int rt = 0;
+  EDGERT_CUDA_TRY(cudaRuntimeGetVersion(&rt));
+  EngineTarget t;
+  t.kind = "cuda";
+  t.sm = *sm;
+  t.device_name = prop.name;
+  t.cuda_version = std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10);
+  const std::string cudnn = cudnn_version_string();
+  t.cudnn_version = cudnn.substr(0, cudnn.find(' '));
+  t.cublas_version = cublas_version_string();
+  return t;
+}
+
+Status check_target(const EngineTarget& target) {
+  auto here = current_target();
+  if (!here.ok())
     return Status(StatusCode::kVersionMismatch,
                   "engine was built for target '" + target.to_string() +
                       "', but no CUDA device is usable here, so this runtime runs target 'cpu' "
-                      "only (" +
-                      sm.status().message() + ")");
-  int rt = 0;
-  cudaRuntimeGetVersion(&rt);
-  cudaDeviceProp prop{};
-  cudaGetDeviceProperties(&prop, dev);
-  EngineTarget here;
-  here.kind = "cuda";
-  here.sm = *sm;
-  here.device_name = prop.name;
-  here.cuda_version = std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10);
-  here.cudnn_version = cudnn_version_string();
-  here.cudnn_version = here.cudnn_version.substr(0, here.cudnn_version.find(' '));
-  here.cublas_version = cublas_version_string();
-  if (here.compatibility_key() == target.compatibility_key()) return {};
+                      "only (" + here.status().message() + ")");
+  if (here->compatibility_key() == target.compatibility_key()) return {};
   return Status(StatusCode::kVersionMismatch,
                 "engine was built for " + target.to_string() + "; this device is " +
-                    here.to_string() + " (keys " + target.compatibility_key() + " vs " +
-                    here.compatibility_key() + "): rebuild the engine on this device");
+                    here->to_string() + " (keys " + target.compatibility_key() + " vs " +
+                    here->compatibility_key() + "): rebuild the engine on this device");
 }
 
 void resolve_addresses(const engine::EngineDef& def, const void* weights, void* arena,

@@ -24,6 +24,24 @@ struct GpuEngine {
   std::string graph_blocker;  ///< why the engine cannot be captured in a CUDA graph ("" if it can)
 };
 
+/// A non-blocking stream with cuDNN/cuBLAS/cuBLASLt handles and a fixed cuBLAS workspace (so that
+/// CUDA graph capture never sees cuBLAS allocate): what every context and the tactic timer run on.
+struct StreamHandles {
+  cudaStream_t stream = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  cublasHandle_t cublas = nullptr;
+  cublasLtHandle_t cublaslt = nullptr;
+  DeviceBuffer cublas_workspace;
+
+  StreamHandles() = default;
+  StreamHandles(const StreamHandles&) = delete;
+  StreamHandles& operator=(const StreamHandles&) = delete;
+  ~StreamHandles();
+  Status create();
+  /// The stream and handles; workspace and host scratch left for the caller.
+  RunContext run_context() const;
+};
+
 /// Resolves tensor addresses: weights, arena and the I/O bindings, views through their base.
 void resolve_addresses(const engine::EngineDef& def, const void* weights, void* arena,
                        const std::vector<void*>& inputs, const std::vector<void*>& outputs,

@@ -21,20 +21,6 @@ namespace {
 
 using cuda::PointwiseOp;
 
-Status unsupported(const LayerView& v, const std::string& why) {
-  return Status(StatusCode::kUnsupported, v.what() + ": " + why);
-}
-
-cpu::NodeInfo node_of(const LayerView& v) {
-  cpu::NodeInfo n;
-  n.op_type = v.layer().type;
-  n.name = v.layer().name;
-  n.opset = v.layer().opset;
-  n.index = static_cast<std::int64_t>(v.index);
-  n.attrs = v.attrs();
-  return n;
-}
-
 /// Logical element strides of a tensor (format-aware), right-aligned to `rank` dims of `out`
 /// (0 where the tensor broadcasts). False when it does not broadcast to `out`.
 bool logical_strides(const engine::TensorDef& t, const Shape& out, std::int64_t* strides) {
@@ -71,10 +57,10 @@ class ReformatTactic final : public Tactic {
   std::string name() const override { return "edgert.reformat"; }
   TacticSource source() const override { return kSourceEdgert; }
   Status prepare(const LayerView& v, const PrepareContext&) override {
-    if (v.layer().type != "Reformat") return unsupported(v, "not a Reformat");
+    if (v.layer().type != "Reformat") return v.unsupported("not a Reformat");
     const engine::TensorDef* x = v.input(0);
     const engine::TensorDef* y = v.output(0);
-    if (!x || !y || x->shape != y->shape) return unsupported(v, "bad tensors");
+    if (!x || !y || x->shape != y->shape) return v.unsupported("bad tensors");
     xt_ = x->dtype;
     yt_ = y->dtype;
     xl_ = layout_of(*x);
@@ -110,16 +96,16 @@ class PoolTactic final : public Tactic {
     const std::string& type = v.layer().type;
     const engine::TensorDef* x = v.input(0);
     const engine::TensorDef* y = v.output(0);
-    if (!x || !y || x->shape.rank() != 4) return unsupported(v, "not a 2-D pool");
-    if (v.output(1)) return unsupported(v, "MaxPool indices output");
+    if (!x || !y || x->shape.rank() != 4) return v.unsupported("not a 2-D pool");
+    if (v.output(1)) return v.unsupported("MaxPool indices output");
     t_ = x->dtype;
     // An output of H = W = 1 is the same bytes in either order (the builder calls it linear).
     const bool one_pixel = y->shape.rank() == 4 && y->shape[2] * y->shape[3] == 1;
     if (y->dtype != t_ || (layout_of(*y) != layout_of(*x) && !one_pixel))
-      return unsupported(v, "mixed tensors");
+      return v.unsupported("mixed tensors");
     const bool max = type == "MaxPool" || type == "GlobalMaxPool";
     if (!(cuda::is_kernel_float(t_) || (t_ == DataType::kInt8 && max)))
-      return unsupported(v, std::string("type ") + dtype_name(t_));
+      return v.unsupported(std::string("type ") + dtype_name(t_));
     l_ = layout_of(*x);
     in_ = dims4(*x);
     out_ = dims4(*y);
@@ -128,15 +114,15 @@ class PoolTactic final : public Tactic {
       p_.max = max;
       return {};
     }
-    if (type != "MaxPool" && type != "AveragePool") return unsupported(v, "not a pool");
-    const cpu::NodeInfo node = node_of(v);
+    if (type != "MaxPool" && type != "AveragePool") return v.unsupported("not a pool");
+    const cpu::NodeInfo node = v.node();
     EDGERT_ASSIGN_OR_RETURN(cpu::WindowAttrs w, cpu::parse_window_attrs(node));
     EDGERT_RETURN_IF_ERROR(cpu::resolve_window_attrs(node, 2, w));
     std::int64_t o[2], pb[2], pe[2];
     for (std::size_t d = 0; d < 2; ++d)
       EDGERT_RETURN_IF_ERROR(cpu::window_output_dim(node, w, d, x->shape[2 + d], w.kernel_shape[d],
                                                     o[d], pb[d], pe[d]));
-    if (o[0] != out_.h || o[1] != out_.w) return unsupported(v, "output size disagrees");
+    if (o[0] != out_.h || o[1] != out_.w) return v.unsupported("output size disagrees");
     p_.max = max;
     p_.kernel_h = static_cast<int>(w.kernel_shape[0]);
     p_.kernel_w = static_cast<int>(w.kernel_shape[1]);
@@ -205,13 +191,13 @@ Expected<float> scalar_input(const LayerView& v, std::size_t k, float def) {
   if (!t) return def;
   const std::uint8_t* p = v.weight(k);
   if (!p || t->shape.numel() != 1)
-    return unsupported(v, "input " + std::to_string(k) + " is not a constant scalar");
+    return v.unsupported("input " + std::to_string(k) + " is not a constant scalar");
   if (t->dtype == DataType::kFloat32) {
     float f;
     std::memcpy(&f, p, 4);
     return f;
   }
-  return unsupported(v, "input " + std::to_string(k) + " is not float32");
+  return v.unsupported("input " + std::to_string(k) + " is not float32");
 }
 
 class PointwiseTactic final : public Tactic {
@@ -223,9 +209,9 @@ class PointwiseTactic final : public Tactic {
     const engine::LayerDef& l = v.layer();
     const engine::TensorDef* y = v.output(0);
     const engine::TensorDef* x = v.input(0);
-    if (!x || !y || v.output(1)) return unsupported(v, "bad tensors");
+    if (!x || !y || v.output(1)) return v.unsupported("bad tensors");
     t_ = y->dtype;
-    if (!cuda::is_kernel_float(t_)) return unsupported(v, std::string("type ") + dtype_name(t_));
+    if (!cuda::is_kernel_float(t_)) return v.unsupported(std::string("type ") + dtype_name(t_));
     // Steps and which inputs are operands.
     std::vector<std::size_t>
         operand_inputs;  // program operand i reads layer input operand_inputs[i]
@@ -237,10 +223,10 @@ class PointwiseTactic final : public Tactic {
       EDGERT_ASSIGN_OR_RETURN(auto alphas, l.attrs.get_floats("alphas"));
       EDGERT_ASSIGN_OR_RETURN(auto betas, l.attrs.get_floats("betas"));
       if (ops.empty() || ops.size() > cuda::kMaxPointwiseSteps || operands.size() != ops.size())
-        return unsupported(v, "program too long or malformed");
+        return v.unsupported("program too long or malformed");
       for (std::size_t i = 0; i < ops.size(); ++i) {
         auto it = pointwise_ops().find(ops[i]);
-        if (it == pointwise_ops().end()) return unsupported(v, "step '" + ops[i] + "'");
+        if (it == pointwise_ops().end()) return v.unsupported("step '" + ops[i] + "'");
         cuda::PointwiseStep s;
         s.op = it->second;
         s.reversed = !reversed.empty() && reversed[i] != 0;
@@ -256,11 +242,11 @@ class PointwiseTactic final : public Tactic {
       }
     } else {
       auto it = pointwise_ops().find(l.type);
-      if (it == pointwise_ops().end()) return unsupported(v, "not an element-wise op");
+      if (it == pointwise_ops().end()) return v.unsupported("not an element-wise op");
       cuda::PointwiseStep s;
       s.op = it->second;
       if (cuda::pointwise_is_binary(s.op)) {
-        if (v.num_inputs() != 2) return unsupported(v, "variadic form");
+        if (v.num_inputs() != 2) return v.unsupported("variadic form");
         s.operand = 0;
         operand_inputs.push_back(1);
       } else if (l.type == "Clip") {
@@ -278,17 +264,17 @@ class PointwiseTactic final : public Tactic {
         EDGERT_ASSIGN_OR_RETURN(s.beta, l.attrs.get_float("beta", 0.5f));
       } else if (l.type == "Gelu") {
         EDGERT_ASSIGN_OR_RETURN(std::string approx, l.attrs.get_string("approximate", "none"));
-        if (approx != "none") return unsupported(v, "Gelu approximate=" + approx);
+        if (approx != "none") return v.unsupported("Gelu approximate=" + approx);
       } else if (v.num_inputs() > 1) {
-        return unsupported(v, "extra inputs");
+        return v.unsupported("extra inputs");
       }
       prog_.steps[prog_.num_steps++] = s;
     }
     if (operand_inputs.size() > cuda::kMaxPointwiseOperands)
-      return unsupported(v, "too many operands");
+      return v.unsupported("too many operands");
     // Iterate over the output's physical order.
     const Shape& out = y->shape;
-    if (out.rank() > cuda::kMaxPointwiseRank) return unsupported(v, "rank above 6");
+    if (out.rank() > cuda::kMaxPointwiseRank) return v.unsupported("rank above 6");
     const bool nhwc = y->format == engine::TensorFormat::kNHWC;
     const std::vector<std::size_t> order = nhwc ? std::vector<std::size_t>{0, 2, 3, 1} : [&] {
       std::vector<std::size_t> o(out.rank());
@@ -298,10 +284,10 @@ class PointwiseTactic final : public Tactic {
     prog_.rank = static_cast<int>(out.rank());
     for (std::size_t i = 0; i < order.size(); ++i) prog_.dims[i] = out[order[i]];
     auto strides_of = [&](const engine::TensorDef& t, std::int64_t* dst) -> Status {
-      if (t.dtype != t_) return unsupported(v, "mixed types");
+      if (t.dtype != t_) return v.unsupported("mixed types");
       std::int64_t logical[cuda::kMaxPointwiseRank] = {};
       if (!logical_strides(t, out, logical))
-        return unsupported(v, "'" + t.name + "' does not broadcast to the output");
+        return v.unsupported("'" + t.name + "' does not broadcast to the output");
       for (std::size_t i = 0; i < order.size(); ++i) dst[i] = logical[order[i]];
       return {};
     };
@@ -311,7 +297,7 @@ class PointwiseTactic final : public Tactic {
     prog_.num_operands = static_cast<int>(operand_inputs.size());
     for (std::size_t i = 0; i < operand_inputs.size(); ++i) {
       const engine::TensorDef* t = v.input(operand_inputs[i]);
-      if (!t) return unsupported(v, "missing operand");
+      if (!t) return v.unsupported("missing operand");
       EDGERT_RETURN_IF_ERROR(strides_of(*t, prog_.operand_strides[i]));
     }
     if (out.rank() == 0) {
@@ -350,17 +336,17 @@ class SoftmaxTactic final : public Tactic {
     const engine::LayerDef& l = v.layer();
     const engine::TensorDef* x = v.input(0);
     const engine::TensorDef* y = v.output(0);
-    if (!x || !y) return unsupported(v, "bad tensors");
-    if (l.type != "Softmax" && l.type != "LogSoftmax") return unsupported(v, "not a softmax");
+    if (!x || !y) return v.unsupported("bad tensors");
+    if (l.type != "Softmax" && l.type != "LogSoftmax") return v.unsupported("not a softmax");
     t_ = x->dtype;
     if (!cuda::is_kernel_float(t_) || y->dtype != t_ || x->format != engine::TensorFormat::kLinear)
-      return unsupported(v, "needs a linear float tensor");
+      return v.unsupported("needs a linear float tensor");
     log_ = l.type == "LogSoftmax";
     const bool coerce = l.opset < 13;
     EDGERT_ASSIGN_OR_RETURN(std::int64_t axis, l.attrs.get_int("axis", coerce ? 1 : -1));
     const auto rank = static_cast<std::int64_t>(x->shape.rank());
     if (axis < 0) axis += rank;
-    if (axis < 0 || axis >= std::max<std::int64_t>(rank, 1)) return unsupported(v, "bad axis");
+    if (axis < 0 || axis >= std::max<std::int64_t>(rank, 1)) return v.unsupported("bad axis");
     const auto a = static_cast<std::size_t>(axis);
     outer_ = product(x->shape, 0, a);
     if (coerce) {
@@ -389,18 +375,18 @@ class SoftmaxTopKTactic final : public Tactic {
   Status prepare(const LayerView& v, const PrepareContext&) override {
     const engine::LayerDef& l = v.layer();
     const engine::TensorDef* x = v.input(0);
-    if (l.type != "SoftmaxTopK" || !x) return unsupported(v, "not a SoftmaxTopK");
+    if (l.type != "SoftmaxTopK" || !x) return v.unsupported("not a SoftmaxTopK");
     t_ = x->dtype;
     if (!cuda::is_kernel_float(t_) || x->format != engine::TensorFormat::kLinear ||
         x->shape.rank() == 0)
-      return unsupported(v, "needs a linear float tensor");
+      return v.unsupported("needs a linear float tensor");
     EDGERT_ASSIGN_OR_RETURN(std::string mode, l.attrs.get_string("mode", ""));
     argmax_ = mode == "ArgMax";
     EDGERT_ASSIGN_OR_RETURN(std::int64_t k, l.attrs.get_int("k", 1));
     EDGERT_ASSIGN_OR_RETURN(std::int64_t largest, l.attrs.get_int("largest", 1));
     EDGERT_ASSIGN_OR_RETURN(std::int64_t last, l.attrs.get_int("select_last_index", 0));
     k_ = argmax_ ? 1 : static_cast<int>(k);
-    if (k_ < 0 || k_ > 64) return unsupported(v, "k above 64");
+    if (k_ < 0 || k_ > 64) return v.unsupported("k above 64");
     largest_ = argmax_ || largest != 0;
     last_ = last != 0;
     cols_ = x->shape[x->shape.rank() - 1];
@@ -431,22 +417,22 @@ class CopyTactic final : public Tactic {
   Status prepare(const LayerView& v, const PrepareContext&) override {
     const engine::LayerDef& l = v.layer();
     const engine::TensorDef* y = v.output(0);
-    if (!y) return unsupported(v, "no output");
+    if (!y) return v.unsupported("no output");
     if (y->shape.rank() > static_cast<std::size_t>(cuda::kMaxCopyRank))
-      return unsupported(v, "rank too high");
+      return v.unsupported("rank too high");
     elem_ = dtype_size(y->dtype);
     std::int64_t ys[cuda::kMaxCopyRank] = {};
-    if (!logical_strides(*y, y->shape, ys)) return unsupported(v, "output");
+    if (!logical_strides(*y, y->shape, ys)) return v.unsupported("output");
     if (l.type == "Transpose") {
       const engine::TensorDef* x = v.input(0);
-      if (!x || x->dtype != y->dtype) return unsupported(v, "bad input");
+      if (!x || x->dtype != y->dtype) return v.unsupported("bad input");
       EDGERT_ASSIGN_OR_RETURN(auto perm, l.attrs.get_ints("perm"));
       const std::size_t r = x->shape.rank();
       if (perm.empty())
         for (std::size_t i = 0; i < r; ++i) perm.push_back(static_cast<std::int64_t>(r - 1 - i));
-      if (perm.size() != r) return unsupported(v, "perm");
+      if (perm.size() != r) return v.unsupported("perm");
       std::int64_t xs[cuda::kMaxCopyRank] = {};
-      if (!logical_strides(*x, x->shape, xs)) return unsupported(v, "input");
+      if (!logical_strides(*x, x->shape, xs)) return v.unsupported("input");
       Part p;
       p.rank = static_cast<int>(r);
       for (std::size_t i = 0; i < r; ++i) {
@@ -457,20 +443,20 @@ class CopyTactic final : public Tactic {
       parts_.push_back(p);
       return {};
     }
-    if (l.type != "Concat") return unsupported(v, "not a Transpose or Concat");
+    if (l.type != "Concat") return v.unsupported("not a Transpose or Concat");
     EDGERT_ASSIGN_OR_RETURN(std::int64_t axis, l.attrs.get_int("axis", 0));
     const auto r = static_cast<std::int64_t>(y->shape.rank());
     if (axis < 0) axis += r;
-    if (axis < 0 || axis >= r) return unsupported(v, "axis");
+    if (axis < 0 || axis >= r) return v.unsupported("axis");
     std::int64_t offset = 0;
     for (std::size_t k = 0; k < v.num_inputs(); ++k) {
       const engine::TensorDef* x = v.input(k);
       if (!x || x->dtype != y->dtype || x->shape.rank() != y->shape.rank())
-        return unsupported(v, "bad input");
+        return v.unsupported("bad input");
       Part p;
       p.input = k;
       p.rank = static_cast<int>(r);
-      if (!logical_strides(*x, x->shape, p.x_strides)) return unsupported(v, "input");
+      if (!logical_strides(*x, x->shape, p.x_strides)) return v.unsupported("input");
       for (std::size_t i = 0; i < static_cast<std::size_t>(r); ++i) {
         p.dims[i] = x->shape[i];
         p.y_strides[i] = ys[i];

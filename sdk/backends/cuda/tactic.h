@@ -18,6 +18,7 @@
 #include "backends/cuda/cuda_util.h"
 #include "edgert/kernels/cuda_common.h"
 #include "engine/engine_def.h"
+#include "kernels/cpu/op_def.h"
 
 namespace edgert::cuda_backend {
 
@@ -48,6 +49,10 @@ struct LayerView {
   const std::uint8_t* weight(std::size_t k) const;
   /// "layer 'conv1' (#3, FusedConv)", the prefix of every message about the layer.
   std::string what() const;
+  /// The layer as the CPU ops see it (their attribute parsers and shape arithmetic serve here).
+  cpu::NodeInfo node() const;
+  /// kUnsupported "<what()>: <why>": how a tactic declines a layer.
+  Status unsupported(const std::string& why) const;
 };
 
 /// Per-engine services for prepare().
@@ -112,8 +117,9 @@ cuda::Layout layout_of(const engine::TensorDef& t);
 Expected<cuda::ActParams> fused_activation(const LayerView& layer);
 /// Uploads host bytes into a new device buffer (synchronously).
 Status upload(const void* host, std::size_t bytes, DeviceBuffer& dst, const std::string& what);
-/// A float32 device copy of a float weight input (float32 or float16 in the file); empty buffer
-/// when the input is absent.
+/// The values of a float weight input (float32 or float16 in the file) as float32.
+Expected<std::vector<float>> weight_as_floats(const LayerView& layer, std::size_t input);
+/// A float32 device copy of a float weight input; empty buffer when the input is absent.
 Status upload_as_float(const LayerView& layer, std::size_t input, DeviceBuffer& dst);
 
 }  // namespace edgert::cuda_backend

@@ -7,7 +7,7 @@
 
 #include "backends/cuda/tactic.h"
 #include "edgert/half.h"
-#include "kernels/cpu/activation_fn.h"
+#include "kernels/cpu/conv_gemm.h"
 
 namespace edgert::cuda_backend {
 namespace {
@@ -98,6 +98,20 @@ const std::uint8_t* LayerView::weight(std::size_t k) const {
 
 std::string LayerView::what() const { return engine::describe_layer(*def, index); }
 
+cpu::NodeInfo LayerView::node() const {
+  cpu::NodeInfo n;
+  n.op_type = layer().type;
+  n.name = layer().name;
+  n.opset = layer().opset;
+  n.index = static_cast<std::int64_t>(index);
+  n.attrs = layer().attrs;
+  return n;
+}
+
+Status LayerView::unsupported(const std::string& why) const {
+  return Status(StatusCode::kUnsupported, what() + ": " + why);
+}
+
 cuda::Dims4 dims4(const engine::TensorDef& t) {
   cuda::Dims4 d;
   const Shape& s = t.shape;
@@ -112,28 +126,10 @@ cuda::Layout layout_of(const engine::TensorDef& t) {
 }
 
 Expected<cuda::ActParams> fused_activation(const LayerView& layer) {
-  const AttrMap& a = layer.attrs();
-  EDGERT_ASSIGN_OR_RETURN(std::string name, a.get_string("activation", ""));
-  auto kind = cpu::parse_activation(name);
-  if (!kind.ok()) return kind.status().with_context(layer.what());
-  cuda::ActParams p;
-  p.kind = static_cast<cuda::Act>(*kind);
-  float def_alpha = 0.f, def_beta = 0.f;
-  switch (*kind) {
-    case cpu::Activation::kLeakyRelu: def_alpha = 0.01f; break;
-    case cpu::Activation::kHardSigmoid:
-      def_alpha = 0.2f;
-      def_beta = 0.5f;
-      break;
-    case cpu::Activation::kClip:
-      def_alpha = -3.402823466e38f;
-      def_beta = 3.402823466e38f;
-      break;
-    default: break;
-  }
-  EDGERT_ASSIGN_OR_RETURN(p.alpha, a.get_float("activation_alpha", def_alpha));
-  EDGERT_ASSIGN_OR_RETURN(p.beta, a.get_float("activation_beta", def_beta));
-  return p;
+  // The CPU layer's own parser: same attribute names, defaults and checks.
+  auto ep = cpu::parse_fused_epilogue(layer.node());
+  if (!ep.ok()) return ep.status();
+  return cuda::ActParams{static_cast<cuda::Act>(ep->act.kind), ep->act.alpha, ep->act.beta};
 }
 
 Status upload(const void* host, std::size_t bytes, DeviceBuffer& dst, const std::string& what) {
@@ -142,16 +138,11 @@ Status upload(const void* host, std::size_t bytes, DeviceBuffer& dst, const std:
   return {};
 }
 
-Status upload_as_float(const LayerView& layer, std::size_t input, DeviceBuffer& dst) {
+Expected<std::vector<float>> weight_as_floats(const LayerView& layer, std::size_t input) {
   const engine::TensorDef* t = layer.input(input);
-  if (!t) {
-    dst.reset();
-    return {};
-  }
   const std::uint8_t* p = layer.weight(input);
-  if (!p)
-    return Status(StatusCode::kUnsupported,
-                  layer.what() + ": input " + std::to_string(input) + " is not a constant");
+  const std::string which = "input " + std::to_string(input);
+  if (!t || !p) return layer.unsupported(which + " is not a constant");
   const auto n = static_cast<std::size_t>(t->shape.numel());
   std::vector<float> f(n);
   if (t->dtype == DataType::kFloat32) {
@@ -163,10 +154,18 @@ Status upload_as_float(const LayerView& layer, std::size_t input, DeviceBuffer& 
       f[i] = half_to_float(h);
     }
   } else {
-    return Status(StatusCode::kUnsupported,
-                  layer.what() + ": input " + std::to_string(input) + " is not float");
+    return layer.unsupported(which + " is not float");
   }
-  return upload(f.data(), n * 4, dst, layer.what() + " input " + std::to_string(input));
+  return f;
+}
+
+Status upload_as_float(const LayerView& layer, std::size_t input, DeviceBuffer& dst) {
+  if (!layer.input(input)) {
+    dst.reset();
+    return {};
+  }
+  EDGERT_ASSIGN_OR_RETURN(std::vector<float> f, weight_as_floats(layer, input));
+  return upload(f.data(), f.size() * 4, dst, layer.what() + " input " + std::to_string(input));
 }
 
 std::vector<TacticPtr> candidate_tactics(const LayerView& layer, unsigned sources) {
