@@ -13,6 +13,7 @@
 #include <string>
 
 #include "edgert/kernels/cuda_preprocess.h"
+#include "kernels/cpu/preprocess.h"
 
 namespace edgert::cuda {
 namespace {
@@ -162,33 +163,7 @@ __global__ void preprocess_kernel(const Params p, T* __restrict__ dst) {
   }
 }
 
-// ---- host side: the checks and geometry of kernels/cpu/preprocess.cpp ----
-
-int format_planes(PixelFormat f) {
-  switch (f) {
-    case PixelFormat::kRGB:
-    case PixelFormat::kBGR:
-    case PixelFormat::kRGBA:
-    case PixelFormat::kBGRx:
-    case PixelFormat::kGray: return 1;
-    case PixelFormat::kNV12: return 2;
-    case PixelFormat::kI420: return 3;
-  }
-  return 0;
-}
-
-int format_bytes_per_pixel(PixelFormat f) {
-  switch (f) {
-    case PixelFormat::kRGB:
-    case PixelFormat::kBGR: return 3;
-    case PixelFormat::kRGBA:
-    case PixelFormat::kBGRx: return 4;
-    case PixelFormat::kGray:
-    case PixelFormat::kNV12:
-    case PixelFormat::kI420: return 1;
-  }
-  return 0;
-}
+// ---- host side: the frame checks (pixel format tables and geometry are the CPU kernel's) ----
 
 Status invalid(const std::string& what) {
   return Status(StatusCode::kInvalidArgument, "cuda preprocess: " + what);
@@ -198,12 +173,12 @@ Status check_frame(const DeviceFrame& f) {
   const std::string name = std::string(pixel_format_name(f.format)) + " frame " +
                            std::to_string(f.width) + "x" + std::to_string(f.height) + ": ";
   if (f.width <= 0 || f.height <= 0) return invalid(name + "width and height must be positive");
-  const int planes = format_planes(f.format);
+  const int planes = cpu::pixel_format_planes(f.format);
   if (planes == 0) return invalid(name + "unknown pixel format");
   const std::int64_t chroma_w = (f.width + 1) / 2;
   for (int p = 0; p < planes; ++p) {
     if (f.planes[p] == nullptr) return invalid(name + "plane " + std::to_string(p) + " is null");
-    std::int64_t row = static_cast<std::int64_t>(f.width) * format_bytes_per_pixel(f.format);
+    std::int64_t row = static_cast<std::int64_t>(f.width) * cpu::pixel_format_bytes_per_pixel(f.format);
     if (p > 0) row = f.format == PixelFormat::kNV12 ? 2 * chroma_w : chroma_w;
     if (f.strides[p] < row)
       return invalid(name + "stride " + std::to_string(f.strides[p]) + " of plane " +
@@ -211,25 +186,6 @@ Status check_frame(const DeviceFrame& f) {
                      " bytes)");
   }
   return {};
-}
-
-// cpu::preprocess_geometry, line for line (the test checks the two agree on every case).
-void resize_rect(int src_w, int src_h, const PreprocessSpec& spec, Params& p) {
-  p.rx = 0;
-  p.ry = 0;
-  p.rw = spec.width;
-  p.rh = spec.height;
-  if (spec.resize != ResizeMode::kLetterbox) return;
-  const std::int64_t W = spec.width, H = spec.height, w = src_w, h = src_h;
-  if (W * h <= H * w) {  // width-limited: full width, height scaled
-    p.rh = static_cast<int>(
-        std::clamp<std::int64_t>(std::llround(static_cast<double>(h) * W / w), 1, H));
-  } else {
-    p.rw = static_cast<int>(
-        std::clamp<std::int64_t>(std::llround(static_cast<double>(w) * H / h), 1, W));
-  }
-  p.rx = (spec.width - p.rw) / 2;
-  p.ry = (spec.height - p.rh) / 2;
 }
 
 template <typename T>
@@ -266,7 +222,11 @@ Status preprocess_frame(const DeviceFrame& f, const PreprocessSpec& spec, void* 
   p.f = f;
   p.out_w = spec.width;
   p.out_h = spec.height;
-  resize_rect(f.width, f.height, spec, p);
+  const cpu::ResizeGeometry r = cpu::preprocess_geometry(f.width, f.height, spec);
+  p.rx = r.x;
+  p.ry = r.y;
+  p.rw = r.w;
+  p.rh = r.h;
   // make_taps' scale = static_cast<double>(src) / dst, computed once here.
   p.scale_x = static_cast<double>(f.width) / p.rw;
   p.scale_y = static_cast<double>(f.height) / p.rh;
