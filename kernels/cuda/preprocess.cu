@@ -178,7 +178,8 @@ Status check_frame(const DeviceFrame& f) {
   const std::int64_t chroma_w = (f.width + 1) / 2;
   for (int p = 0; p < planes; ++p) {
     if (f.planes[p] == nullptr) return invalid(name + "plane " + std::to_string(p) + " is null");
-    std::int64_t row = static_cast<std::int64_t>(f.width) * cpu::pixel_format_bytes_per_pixel(f.format);
+    std::int64_t row =
+        static_cast<std::int64_t>(f.width) * cpu::pixel_format_bytes_per_pixel(f.format);
     if (p > 0) row = f.format == PixelFormat::kNV12 ? 2 * chroma_w : chroma_w;
     if (f.strides[p] < row)
       return invalid(name + "stride " + std::to_string(f.strides[p]) + " of plane " +

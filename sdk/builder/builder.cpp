@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <set>
 #include <sstream>
@@ -95,10 +96,14 @@ std::vector<std::string> calibration_targets(const ir::Graph& g) {
 
 /// Lowers, serializes and loads back through the verifier: what the builder hands out is what the
 /// runtime accepts.
+/// `select_tactics`, when given, edits the engine description before it is serialized (the CUDA
+/// target's tactic timing).
 Expected<std::shared_ptr<const Engine>> engine_from_graph(
     const ir::Graph& g, const builder::EngineBuildInfo& info,
-    std::vector<std::uint8_t>* bytes_out = nullptr) {
+    std::vector<std::uint8_t>* bytes_out = nullptr,
+    const std::function<Status(engine::EngineDef&)>& select_tactics = {}) {
   EDGERT_ASSIGN_OR_RETURN(engine::EngineDef def, builder::lower_to_engine(g, info));
+  if (select_tactics) EDGERT_RETURN_IF_ERROR(select_tactics(def));
   std::vector<std::uint8_t> bytes = builder::serialize(def);
   if (bytes_out) *bytes_out = bytes;
   return Engine::from_memory(std::move(bytes));
@@ -309,26 +314,26 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
   for (std::size_t i = 0; i < specs.size(); ++i)
     if (specs[i].enabled) info.preprocess[graph_ref.inputs()[i]->name] = specs[i];
   info.labels = labels;
-  std::vector<std::uint8_t> bytes;
-  std::shared_ptr<const Engine> engine;
+  std::function<Status(engine::EngineDef&)> select_tactics;
   if (cuda) {
     info.target = target;
-    EDGERT_ASSIGN_OR_RETURN(engine::EngineDef def, builder::lower_to_engine(graph_ref, info));
-    EDGERT_ASSIGN_OR_RETURN(cuda_backend::AutotuneResult tuned, cuda_backend::autotune(def, tune));
-    report.tactic_log = std::move(tuned.log);
-    report.layers_timed = tuned.timed;
-    report.layers_from_cache = tuned.cached;
-    report.fallback_layers = tuned.fallback_layers;
-    report.tactic_seconds = tuned.seconds;
-    log.note("Tactics: " + std::to_string(tuned.layers) + " layers, " +
-             std::to_string(tuned.timed) + " timed, " + std::to_string(tuned.cached) +
-             " from the timing cache, " + std::to_string(tuned.fallback_layers) +
-             " on the CPU fallback (" + std::to_string(tuned.seconds) + " s)");
-    bytes = builder::serialize(def);
-    EDGERT_ASSIGN_OR_RETURN(engine, Engine::from_memory(bytes));
-  } else {
-    EDGERT_ASSIGN_OR_RETURN(engine, engine_from_graph(graph_ref, info, &bytes));
+    select_tactics = [&](engine::EngineDef& def) -> Status {
+      EDGERT_ASSIGN_OR_RETURN(cuda_backend::AutotuneResult tuned,
+                              cuda_backend::autotune(def, tune));
+      report.tactic_log = std::move(tuned.log);
+      report.layers_timed = tuned.timed;
+      report.layers_from_cache = tuned.cached;
+      report.fallback_layers = tuned.fallback_layers;
+      report.tactic_seconds = tuned.seconds;
+      log.note("Tactics: " + std::to_string(tuned.layers) + " layers, " +
+               std::to_string(tuned.timed) + " timed, " + std::to_string(tuned.cached) +
+               " from the timing cache, " + std::to_string(tuned.fallback_layers) +
+               " on the CPU fallback (" + std::to_string(tuned.seconds) + " s)");
+      return {};
+    };
   }
+  std::vector<std::uint8_t> bytes;
+  EDGERT_ASSIGN_OR_RETURN(auto engine, engine_from_graph(graph_ref, info, &bytes, select_tactics));
 
   report.log = log.lines();
   report.fusions = log.fusion_counts();

@@ -162,7 +162,7 @@ class Lowerer {
       return c;
     }
     const std::string out = rw::fresh_name(g_, v->name + (f.nhwc ? "_nhwc" : "_linear") +
-                                                (f.dtype == DataType::kFloat16 ? "_fp16" : ""));
+                                                   (f.dtype == DataType::kFloat16 ? "_fp16" : ""));
     EDGERT_ASSIGN_OR_RETURN(ir::Value * o, add_reformat(*v, out, f));
     converted_[key] = o;
     return o;

@@ -128,8 +128,9 @@ Status lower_int8(ir::Graph& g, ir::Node& n, ir::BuildLog& log) {
   EDGERT_ASSIGN_OR_RETURN(QuantizedWeights qw, quantize_weights(n, *w, axis, log));
   EDGERT_ASSIGN_OR_RETURN(ir::Value * wq,
                           g.add_constant(rw::fresh_name(g, w->name + "_int8"), std::move(qw.q)));
-  EDGERT_ASSIGN_OR_RETURN(ir::Value * ws, g.add_constant(rw::fresh_name(g, n.info.name + "_w_scale"),
-                                                         std::move(qw.scales)));
+  EDGERT_ASSIGN_OR_RETURN(
+      ir::Value * ws,
+      g.add_constant(rw::fresh_name(g, n.info.name + "_w_scale"), std::move(qw.scales)));
   n.info.attrs.set("x_scale", g.activation_scales.at(x->name));
   n.info.attrs.set("y_scale", 0.f);  // float output unless the int8 flow below says otherwise
   std::vector<ir::Value*> ins = {x, wq, ws, input(n, 2)};

@@ -43,9 +43,7 @@ double torch_top1() {
   return 100.0 * std::stod(last);
 }
 
-double top1(const Engine& e, std::int64_t limit = 0) {
-  return test::fashion_top1(e, kWork, limit);
-}
+double top1(const Engine& e, std::int64_t limit = 0) { return test::fashion_top1(e, kWork, limit); }
 
 std::shared_ptr<const Engine> load(const std::vector<std::uint8_t>& bytes) {
   auto e = Engine::from_memory(bytes);

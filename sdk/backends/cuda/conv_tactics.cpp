@@ -272,8 +272,8 @@ class CudnnConv final : public ConvTacticBase {
                                                conv_, algo, scratch(rc), ws_bytes_, &zero, y_, y));
       if (s_.has_bias || s_.has_z || s_.act.kind != cuda::Act::kNone) {
         const cuda::ConvEpilogue ep = epilogue(io);
-        EDGERT_RETURN_IF_ERROR(
-            cuda::bias_act(y, y, s_.dtype, s_.layout, s_.g.out(), ep.bias, ep.z, s_.act, rc.stream));
+        EDGERT_RETURN_IF_ERROR(cuda::bias_act(y, y, s_.dtype, s_.layout, s_.g.out(), ep.bias, ep.z,
+                                              s_.act, rc.stream));
       }
     }
     return finish_pool(rc, io);

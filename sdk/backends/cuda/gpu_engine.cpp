@@ -46,7 +46,8 @@ Status check_target(const EngineTarget& target) {
     return Status(StatusCode::kVersionMismatch,
                   "engine was built for target '" + target.to_string() +
                       "', but no CUDA device is usable here, so this runtime runs target 'cpu' "
-                      "only (" + here.status().message() + ")");
+                      "only (" +
+                      here.status().message() + ")");
   if (here->compatibility_key() == target.compatibility_key()) return {};
   return Status(StatusCode::kVersionMismatch,
                 "engine was built for " + target.to_string() + "; this device is " +

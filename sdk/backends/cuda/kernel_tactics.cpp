@@ -215,7 +215,6 @@ class PointwiseTactic final : public Tactic {
     // Steps and which inputs are operands.
     std::vector<std::size_t>
         operand_inputs;  // program operand i reads layer input operand_inputs[i]
-    std::size_t main = 0;
     if (l.type == "Pointwise") {
       EDGERT_ASSIGN_OR_RETURN(auto ops, l.attrs.get_strings("ops"));
       EDGERT_ASSIGN_OR_RETURN(auto operands, l.attrs.get_ints("operands"));
@@ -292,7 +291,6 @@ class PointwiseTactic final : public Tactic {
       return {};
     };
     EDGERT_RETURN_IF_ERROR(strides_of(*x, prog_.x_strides));
-    (void)main;
     operand_inputs_ = operand_inputs;
     prog_.num_operands = static_cast<int>(operand_inputs.size());
     for (std::size_t i = 0; i < operand_inputs.size(); ++i) {
@@ -304,7 +302,6 @@ class PointwiseTactic final : public Tactic {
       prog_.rank = 1;
       prog_.dims[0] = 1;
     }
-    // The output is written contiguously in the physical order: it must be that tensor's layout.
     return {};
   }
   Status enqueue(const RunContext& rc, const LayerIO& io) const override {
