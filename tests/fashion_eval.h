@@ -29,6 +29,20 @@ inline void ensure_fashion_eval_set(const std::string& dir) {
   REQUIRE(std::system(cmd.c_str()) == 0);
 }
 
+/// The calibration images as one uint8 image-batch .npy (the 500 training scenes that
+/// calibration_data/fashion holds as PNGs, rendered again) in `dir`: a calibration source that
+/// needs no image decoding. Returns the .npy's path.
+inline std::string ensure_fashion_calib_npy(const std::string& dir) {
+  const std::string npy = dir + "/fashion_train_images.npy";
+  if (std::filesystem::exists(npy)) return npy;
+  std::filesystem::create_directories(dir);
+  const std::string cmd = "/usr/bin/python3 " + std::string(EDGERT_SOURCE_DIR) +
+                          "/examples/fashion/make_eval_set.py --split train --count 500 --out " +
+                          dir + " > " + dir + "/../make_calib_npy.log 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return npy;
+}
+
 /// Top-1 (percent) of an engine over the first `limit` images (0: all) of the set in `dir`.
 inline double fashion_top1(const Engine& e, const std::string& dir, std::int64_t limit = 0) {
   auto images = read_npy(dir + "/fashion_test_images.npy");

@@ -15,6 +15,7 @@
 #include "activation.cuh"
 #include "edgert/kernels/cuda_epilogue.h"
 #include "kernel_util.cuh"
+#include "quant_epilogue.cuh"
 
 namespace edgert::cuda {
 namespace {
@@ -43,30 +44,15 @@ __global__ void bias_act_kernel(const T* x, T* y, I n, I c, I hw, const float* b
   }
 }
 
-/// The int8 epilogue, in the CPU's order of operations (kernels/cpu/int8.cpp):
-///   v = float(acc) * (x_scale * w_scale[c]) + bias[c];  v += z;  v = act(v);  requantize.
-/// The explicit _rn intrinsics keep nvcc from contracting the products into FMAs, so each
-/// product and sum is rounded as the CPU's separate float operations are.
+/// The int8 epilogue (quant_epilogue.cuh) then the store: int8 requantized, or float32.
 template <typename Ty, typename I, bool kChannelsLast>
-__global__ void bias_act_quant_kernel(const std::int32_t* acc, Ty* y, I n, I c, I hw, float x_scale,
-                                      const float* w_scale, const float* bias, const void* z,
-                                      bool z_is_float, float z_scale, float y_scale,
-                                      ActParams act) {
+__global__ void bias_act_quant_kernel(const std::int32_t* acc, Ty* y, I n, I c, I hw,
+                                      const QuantEpilogue ep) {
   const I stride = static_cast<I>(gridDim.x) * blockDim.x;
   for (I i = static_cast<I>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
-    const I ch = channel_of<I, kChannelsLast>(i, c, hw);
-    const float scale = __fmul_rn(x_scale, w_scale[ch]);
-    float v = __fadd_rn(__fmul_rn(__int2float_rn(acc[i]), scale), bias ? bias[ch] : 0.f);
-    if (z) {
-      const float zv =
-          z_is_float
-              ? static_cast<const float*>(z)[i]
-              : __fmul_rn(static_cast<float>(static_cast<const std::int8_t*>(z)[i]), z_scale);
-      v = __fadd_rn(v, zv);
-    }
-    v = apply_act(act, v);
+    const float v = detail::quant_value(ep, acc[i], channel_of<I, kChannelsLast>(i, c, hw), i);
     if constexpr (sizeof(Ty) == 1) {
-      y[i] = detail::quantize_int8(v, y_scale);
+      y[i] = detail::quantize_int8(v, ep.y_scale);
     } else {
       y[i] = v;
     }
@@ -89,8 +75,6 @@ Status check_dims(const char* what, Layout l, const Dims4& d) {
   if (d.n < 0 || d.c < 0 || d.h < 0 || d.w < 0) return detail::invalid_arg(what, "negative dims");
   return {};
 }
-
-bool finite_positive(float s) { return s > 0.f && std::isfinite(s); }
 
 }  // namespace
 
@@ -128,16 +112,7 @@ Status bias_act_quant(const std::int32_t* acc, void* y, Layout l, const Dims4& d
                       const QuantEpilogue& ep, cudaStream_t stream) {
   constexpr const char* kWhat = "bias_act_quant";
   EDGERT_RETURN_IF_ERROR(check_dims(kWhat, l, d));
-  if (!act_is_valid(ep.act)) return detail::invalid_arg(kWhat, "unknown activation");
-  if (!finite_positive(ep.x_scale))
-    return detail::invalid_arg(kWhat,
-                               "x_scale must be finite and > 0, got " + std::to_string(ep.x_scale));
-  if (!(ep.y_scale >= 0.f) || !std::isfinite(ep.y_scale))
-    return detail::invalid_arg(kWhat, "y_scale must be finite and >= 0 (0: float32 output), got " +
-                                          std::to_string(ep.y_scale));
-  if (ep.z && !ep.z_is_float && !finite_positive(ep.z_scale))
-    return detail::invalid_arg(
-        kWhat, "an int8 residual needs a finite z_scale > 0, got " + std::to_string(ep.z_scale));
+  EDGERT_RETURN_IF_ERROR(detail::check_quant_epilogue(kWhat, ep));
   const std::int64_t n = d.numel();
   if (n == 0) return {};
   if (!acc || !y || !ep.w_scale) return detail::invalid_arg(kWhat, "null acc, y or w_scale");
@@ -148,14 +123,13 @@ Status bias_act_quant(const std::int32_t* acc, void* y, Layout l, const Dims4& d
     using I = decltype(index);
     constexpr bool kLast = decltype(last)::value;
     if (ep.y_scale > 0.f) {
-      bias_act_quant_kernel<std::int8_t, I, kLast><<<blocks, kThreads, 0, stream>>>(
-          acc, static_cast<std::int8_t*>(y), static_cast<I>(n), static_cast<I>(d.c),
-          static_cast<I>(hw), ep.x_scale, ep.w_scale, ep.bias, ep.z, ep.z_is_float, ep.z_scale,
-          ep.y_scale, ep.act);
+      bias_act_quant_kernel<std::int8_t, I, kLast>
+          <<<blocks, kThreads, 0, stream>>>(acc, static_cast<std::int8_t*>(y), static_cast<I>(n),
+                                            static_cast<I>(d.c), static_cast<I>(hw), ep);
     } else {
-      bias_act_quant_kernel<float, I, kLast><<<blocks, kThreads, 0, stream>>>(
-          acc, static_cast<float*>(y), static_cast<I>(n), static_cast<I>(d.c), static_cast<I>(hw),
-          ep.x_scale, ep.w_scale, ep.bias, ep.z, ep.z_is_float, ep.z_scale, ep.y_scale, ep.act);
+      bias_act_quant_kernel<float, I, kLast>
+          <<<blocks, kThreads, 0, stream>>>(acc, static_cast<float*>(y), static_cast<I>(n),
+                                            static_cast<I>(d.c), static_cast<I>(hw), ep);
     }
     return detail::launch_status(kWhat);
   });

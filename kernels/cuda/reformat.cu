@@ -103,6 +103,22 @@ __global__ void transpose_kernel(const Tin* __restrict__ x, Tout* __restrict__ y
   }
 }
 
+/// The same transpose one output element per thread, for images with at most kThinEdge rows or
+/// columns (a 3-channel camera image): the tiled kernel would leave most of each tile idle and
+/// launch a block per few bytes. I: uint32 when every index fits, else int64.
+constexpr std::int64_t kThinEdge = 4;
+template <typename Tin, typename Tout, typename I>
+__global__ void thin_transpose_kernel(const Tin* __restrict__ x, Tout* __restrict__ y, I n, I rows,
+                                      I cols, float x_scale, float y_scale) {
+  const I stride = static_cast<I>(gridDim.x) * blockDim.x;
+  for (I i = static_cast<I>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    // y[b][s][r] = x[b][r][s]
+    const I r = i % rows, t = i / rows;
+    const I sc = t % cols, b = t / cols;
+    y[i] = store_scaled<Tout>(load_scaled(x[(b * rows + r) * cols + sc], x_scale), y_scale);
+  }
+}
+
 // ---- dispatch ---------------------------------------------------------------------------------
 
 template <typename T>
@@ -209,6 +225,23 @@ Status reformat(const void* x, DataType xt, Layout xl, void* y, DataType yt, Lay
   // NCHW -> NHWC transposes each image's [C, HW] to [HW, C]; NHWC -> NCHW the reverse.
   const std::int64_t rows = xl == Layout::kNCHW ? d.c : hw;
   const std::int64_t cols = xl == Layout::kNCHW ? hw : d.c;
+  if (rows <= kThinEdge || cols <= kThinEdge) {
+    return with_source_type(xt, [&](auto in) {
+      using Tin = typename decltype(in)::type;
+      return with_target_type(yt, [&](auto out) {
+        using Tout = typename decltype(out)::type;
+        const unsigned blocks = detail::grid_stride_blocks(n);
+        if (n < (std::int64_t{1} << 31))
+          thin_transpose_kernel<Tin, Tout, std::uint32_t><<<blocks, kThreads, 0, stream>>>(
+              static_cast<const Tin*>(x), static_cast<Tout*>(y), static_cast<std::uint32_t>(n),
+              static_cast<std::uint32_t>(rows), static_cast<std::uint32_t>(cols), x_scale, y_scale);
+        else
+          thin_transpose_kernel<Tin, Tout, std::int64_t><<<blocks, kThreads, 0, stream>>>(
+              static_cast<const Tin*>(x), static_cast<Tout*>(y), n, rows, cols, x_scale, y_scale);
+        return detail::launch_status(kWhat);
+      });
+    });
+  }
   const std::int64_t row_tiles = (rows + kTile - 1) / kTile, col_tiles = (cols + kTile - 1) / kTile;
   const std::int64_t tiles = row_tiles * col_tiles;
   if (tiles > 0x7fffffff)

@@ -3,6 +3,9 @@
 // or "as produced") and what it writes; Reformat layers bridge the differences. The rules:
 //   FusedConv fp16: reads and writes float16 NHWC (x and the residual z); fp32: float32 linear.
 //   FusedGemm fp16: float16 linear; fp32: float32 linear.
+//   ConvInt8 (2-D, ungrouped or depthwise): int8 NHWC x (a float x is quantized by the Reformat
+//     with the layer's x_scale), z int8 or float32 NHWC, y int8 or float32 NHWC; other ConvInt8
+//     run on the CPU fallback: the same types, linear. GemmInt8: int8 linear A.
 //   pools, element-wise ops, Pointwise, Concat: run in whatever type/order input 0 has (the
 //     other inputs are brought to it), write the same.
 //   Softmax, SoftmaxTopK, views (Reshape, Flatten, ...): any float type, linear order.
@@ -70,10 +73,35 @@ Expected<Tensor> to_fp16(const Tensor& t) {
   return r;
 }
 
+/// A ConvInt8 that EdgeRT's int8 kernels run (2-D, ungrouped or depthwise): int8 NHWC in and
+/// out. Other int8 convolutions run on the CPU fallback, which reads linear tensors.
+bool int8_conv_on_gpu(const ir::Node& n) {
+  if (n.info.op_type != "ConvInt8" || n.inputs.size() < 2 || !n.inputs[0] || !n.inputs[1])
+    return false;
+  const Shape& xs = n.inputs[0]->info.shape;
+  const Shape& ws = n.inputs[1]->info.shape;
+  if (xs.rank() != 4 || ws.rank() != 4 || !xs.is_static() || !ws.is_static()) return false;
+  const auto ga = n.info.attrs.get_int("group", 1);
+  const std::int64_t group = ga.ok() ? *ga : 1;
+  return group == 1 || (group == xs[1] && ws[0] == xs[1] && ws[1] == 1);
+}
+
 /// What layer n needs on input k; `produced` is the format input 0 arrives in.
 Format required(const ir::Node& n, std::size_t k, const Format& in0, const ir::Value& v) {
   const std::string& t = n.info.op_type;
   const bool fp16 = n.precision == Precision::kFP16;
+  if (t == "ConvInt8") {
+    // x int8 (a float x is quantized on the way in, as the CPU op does inside); z int8 or float32.
+    if (k == 0) return {DataType::kInt8, int8_conv_on_gpu(n) && nhwc_possible(v)};
+    if (k == 4)
+      return {v.info.dtype == DataType::kInt8 ? DataType::kInt8 : DataType::kFloat32,
+              int8_conv_on_gpu(n) && nhwc_possible(v)};
+    return {v.info.dtype, false};  // weights and scales as stored
+  }
+  if (t == "GemmInt8") {
+    if (k == 0) return {DataType::kInt8, false};
+    return {v.info.dtype, false};
+  }
   if (t == "FusedConv") {
     if (k == 1 || k == 2) return {v.info.dtype, false};  // weights as stored
     return fp16 ? Format{DataType::kFloat16, nhwc_possible(v)} : Format{DataType::kFloat32, false};
@@ -149,7 +177,8 @@ class Lowerer {
   Format current(const ir::Value& v) const { return {v.info.dtype, v.nhwc}; }
 
   /// A value holding `v` in format f (v itself, or the output of a (shared) Reformat).
-  Expected<ir::Value*> in_format(ir::Value* v, const Format& f) {
+  /// `qscale`: the int8 scale when f quantizes a float value (the tensor's one activation scale).
+  Expected<ir::Value*> in_format(ir::Value* v, const Format& f, float qscale = 0.f) {
     if (current(*v) == f) return v;
     auto key = std::make_pair(v, f);
     if (auto it = converted_.find(key); it != converted_.end()) return it->second;
@@ -161,19 +190,28 @@ class Lowerer {
       converted_[key] = c;
       return c;
     }
-    const std::string out = rw::fresh_name(g_, v->name + (f.nhwc ? "_nhwc" : "_linear") +
-                                                   (f.dtype == DataType::kFloat16 ? "_fp16" : ""));
-    EDGERT_ASSIGN_OR_RETURN(ir::Value * o, add_reformat(*v, out, f));
+    const char* suffix = f.dtype == DataType::kFloat16 ? "_fp16"
+                         : f.dtype == DataType::kInt8  ? "_int8"
+                                                       : "";
+    const std::string out = rw::fresh_name(g_, v->name + (f.nhwc ? "_nhwc" : "_linear") + suffix);
+    EDGERT_ASSIGN_OR_RETURN(ir::Value * o, add_reformat(*v, out, f, qscale));
     converted_[key] = o;
     return o;
   }
 
   /// A Reformat layer from `in` to a new value `out` of format f.
-  Expected<ir::Value*> add_reformat(const ir::Value& in, const std::string& out, const Format& f) {
+  Expected<ir::Value*> add_reformat(const ir::Value& in, const std::string& out, const Format& f,
+                                    float qscale = 0.f) {
     cpu::NodeInfo info = rw::node_info("Reformat", rw::fresh_name(g_, "reformat_" + in.name), 17);
     info.attrs.set("to", static_cast<std::int64_t>(f.dtype));
     info.attrs.set("x_format", static_cast<std::int64_t>(in.nhwc ? 1 : 0));
     info.attrs.set("y_format", static_cast<std::int64_t>(f.nhwc ? 1 : 0));
+    if (f.dtype == DataType::kInt8 && in.info.dtype != DataType::kInt8) {
+      if (!(qscale > 0.f))
+        return make_error(StatusCode::kInternal,
+                          "CUDA lowering: quantizing '" + in.name + "' without a scale");
+      info.attrs.set("y_scale", qscale);
+    }
     EDGERT_ASSIGN_OR_RETURN(ir::Node * r, g_.add_node(info, "edgert", {in.name}, {out}));
     r->precision = f.dtype == DataType::kFloat16 ? Precision::kFP16 : Precision::kFP32;
     ir::Value* o = r->outputs[0];
@@ -196,7 +234,11 @@ class Lowerer {
         // Follow ops run on what arrives, except the CPU-only cases: non-float types.
         want = current(*v);
       }
-      EDGERT_ASSIGN_OR_RETURN(ir::Value * w, in_format(v, want));
+      // Int8 layers quantize a float x with their x_scale, as the CPU op does inside.
+      float qscale = 0.f;
+      if (k == 0 && (n.info.op_type == "ConvInt8" || n.info.op_type == "GemmInt8"))
+        if (auto xs = n.info.attrs.get_float("x_scale", 0.f); xs.ok()) qscale = *xs;
+      EDGERT_ASSIGN_OR_RETURN(ir::Value * w, in_format(v, want, qscale));
       if (w != v) replace_input(n, k, w);
       if (k == 0) in0 = current(*n.inputs[0]);
     }
@@ -214,6 +256,8 @@ class Lowerer {
       if (t == "FusedConv") {
         o->info.dtype = fp16 ? DataType::kFloat16 : DataType::kFloat32;
         o->nhwc = fp16 && nhwc_possible(*o);
+      } else if (t == "ConvInt8") {
+        o->nhwc = int8_conv_on_gpu(n) && nhwc_possible(*o);  // int8 or float32, as inferred
       } else if (t == "FusedGemm") {
         o->info.dtype = fp16 ? DataType::kFloat16 : DataType::kFloat32;
       } else if (follows(n) && n.inputs[0] && float_out) {

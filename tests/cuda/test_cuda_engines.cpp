@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/npy.h"
 #include "edgert/builder.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
@@ -141,6 +142,95 @@ TEST_CASE("cuda: the bundled model's top-1 on the GPU", "[cuda][engine][fashion]
               gpu_fp32, gpu_fp16);
   CHECK(std::abs(gpu_fp32 - cpu_top1) <= 0.05);
   CHECK(std::abs(gpu_fp16 - cpu_top1) <= 0.3);
+
+  // int8 (entropy calibration on the training scenes): within 0.5 points of fp32, with every
+  // conv on the int8 kernels.
+  c.precision = Precision::kINT8;
+  c.calib_data = test::ensure_fashion_calib_npy(work + "/calib_npy");
+  BuildReport r;
+  auto int8 = build_engine(c, &r);
+  INFO(int8.status().message());
+  REQUIRE(int8);
+  auto e8 = *Engine::from_memory(*int8);
+  int int8_layers = 0;
+  for (const auto& l : e8->layers())
+    if (l.precision == Precision::kINT8) {
+      ++int8_layers;
+      INFO(l.name << " runs " << l.tactic);
+      CHECK(l.tactic.rfind("edgert.conv.int8", 0) == 0);
+    }
+  CHECK(int8_layers > 0);
+  CHECK(r.fallback_layers == 0);
+  const double gpu_int8 = top1(*e8);
+  std::printf("fashion top-1: cuda int8 %.2f %% (%d int8 layers)\n", gpu_int8, int8_layers);
+  CHECK(std::abs(gpu_int8 - gpu_fp32) <= 0.5);
+}
+
+TEST_CASE("cuda: int8 engines match the CPU's int8 engines", "[cuda][engine][int8]") {
+  if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
+  REQUIRE(ensure_cases());
+  // The layer cases with convolutions or GEMMs.
+  const char* const names[] = {
+      "conv3x3",      "conv1x1",        "conv3x3_s2",        "conv7x7_s2", "conv_dilated",
+      "conv_grouped", "conv_depthwise", "conv_depthwise_s2", "residual",   "bottleneck_1x1",
+      "pad_conv",     "conv_maxpool",   "head_gemm_softmax"};
+  int total_int8 = 0;
+  for (const char* name : names) {
+    const std::string onnx = kCases + "/" + name + ".onnx";
+    // Calibration data: 16 random samples of the input, one .npy; one calibration cache shared
+    // by both builds, so that both quantize with the same scales.
+    auto fp32 = build(onnx, "cpu", Precision::kFP32);
+    const std::string dir = kCases + "/calib_" + name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::vector<std::int64_t> dims = {16};
+    for (std::size_t d = 1; d < fp32->inputs()[0].shape.rank(); ++d)
+      dims.push_back(fp32->inputs()[0].shape[d]);
+    std::mt19937 rng(3);
+    REQUIRE(
+        write_npy(dir + "/samples.npy", test::random_tensor(DataType::kFloat32, Shape(dims), rng))
+            .ok());
+    BuildConfig c;
+    c.onnx_path = onnx;
+    c.precision = Precision::kINT8;
+    c.calib_data = dir;
+    c.calib_cache = dir + "/entropy.calib";
+    auto cpu_bytes = build_engine(c);
+    INFO(name << ": " << cpu_bytes.status().message());
+    REQUIRE(cpu_bytes);
+    auto cpu = *Engine::from_memory(*cpu_bytes);
+    const auto inputs = random_inputs(*cpu, 7);
+    const auto want = run(*cpu, inputs);
+    for (const std::string sources : {"", "-cudnn,-cublas"}) {
+      c.target = "cuda";
+      c.tactic_sources = sources;
+      BuildReport r;
+      auto gpu_bytes = build_engine(c, &r);
+      INFO(gpu_bytes.status().message());
+      REQUIRE(gpu_bytes);
+      auto gpu = *Engine::from_memory(*gpu_bytes);
+      const std::string what =
+          std::string(name) + " int8 sources '" + sources + "'\n" + r.layer_table;
+      // The int32 sums are exact on both sides; an int8 output may differ by one step where
+      // v / y_scale lands on a rounding tie, and later layers carry that on (docs/cuda.md).
+      compare(run(*gpu, inputs), want, 1e-2, what);
+      INFO(what);
+      CHECK(r.fallback_layers == 0);
+      // The same layers are int8 as on the CPU, each on an int8 kernel.
+      int cpu_int8 = 0, gpu_int8 = 0;
+      for (const auto& l : cpu->layers()) cpu_int8 += l.precision == Precision::kINT8;
+      for (const auto& l : gpu->layers())
+        if (l.precision == Precision::kINT8) {
+          ++gpu_int8;
+          CHECK(l.tactic.find(".int8.") != std::string::npos);
+        }
+      CHECK(gpu_int8 == cpu_int8);
+      total_int8 += gpu_int8;
+    }
+  }
+  // Single-layer cases keep their one (last) layer in fp32, as the CPU build does; the others
+  // must have put int8 layers on the GPU.
+  CHECK(total_int8 >= 8);
 }
 
 TEST_CASE("cuda: a timing cache makes the rebuild skip timing and gives the same engine",

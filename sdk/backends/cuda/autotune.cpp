@@ -22,6 +22,9 @@ constexpr const char* kCacheMagic = "edgert-timing-cache version=1";
 // A candidate whose warm-up run is this many times slower than the best so far is not timed
 // further (direct kernels on large layers would otherwise dominate the build time).
 constexpr float kHopelessFactor = 8.f;
+// A timing sample lasts at least this long (short layers repeat, up to kMaxReps times).
+constexpr float kMinSampleMs = 0.1f;
+constexpr int kMaxReps = 32;
 
 std::string target_line(const EngineTarget& t) {
   return "device: " + t.device_name + " sm=" + std::to_string(t.sm) + " cuda=" + t.cuda_version +
@@ -155,15 +158,17 @@ struct Bench {
     return rc;
   }
 
-  /// One timed run in milliseconds.
-  Expected<float> run_once(const Tactic& t, const RunContext& rc, const LayerIO& lio) {
+  /// One timed run in milliseconds: the mean of `reps` back-to-back enqueues between one pair of
+  /// events (a single microsecond-scale layer is below the events' resolution and jitter).
+  Expected<float> run_once(const Tactic& t, const RunContext& rc, const LayerIO& lio,
+                           int reps = 1) {
     EDGERT_CUDA_TRY(cudaEventRecord(start, stream));
-    EDGERT_RETURN_IF_ERROR(t.enqueue(rc, lio));
+    for (int i = 0; i < reps; ++i) EDGERT_RETURN_IF_ERROR(t.enqueue(rc, lio));
     EDGERT_CUDA_TRY(cudaEventRecord(stop, stream));
     EDGERT_CUDA_TRY(cudaEventSynchronize(stop));
     float ms = 0.f;
     EDGERT_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop));
-    return ms;
+    return ms / static_cast<float>(reps);
   }
 };
 
@@ -241,8 +246,11 @@ Expected<AutotuneResult> autotune(engine::EngineDef& def, const AutotuneOptions&
       float med = *warm;
       if (best.empty() || *warm < kHopelessFactor * best_ms) {
         std::vector<float> times;
+        // Short layers are timed over several enqueues per sample (at least kMinSampleMs).
+        const int reps = static_cast<int>(
+            std::clamp(kMinSampleMs / std::max(*warm, 1e-4f), 1.f, static_cast<float>(kMaxReps)));
         for (int i = 0; i < options.timed_runs; ++i) {
-          EDGERT_ASSIGN_OR_RETURN(float ms, bench.run_once(*t, rc, bench.layer_io[li]));
+          EDGERT_ASSIGN_OR_RETURN(float ms, bench.run_once(*t, rc, bench.layer_io[li], reps));
           times.push_back(ms);
         }
         std::nth_element(times.begin(), times.begin() + static_cast<long>(times.size() / 2),

@@ -6,6 +6,9 @@
 //   cublas.conv1x1            1x1/stride 1/no padding in NHWC: one GEMM [N*H*W, C] x [C, K]
 //   edgert.conv.depthwise     kernels/cuda depthwise kernel (groups == C == K)
 //   edgert.conv.direct        kernels/cuda direct kernel (any geometry; the fallback)
+// and for ConvInt8 (int8 NHWC in, int8 or float32 NHWC out, the int8 epilogue fused):
+//   edgert.conv.int8.<tile>   implicit GEMM on int8 tensor cores, one tactic per block tile
+//   edgert.conv.int8.depthwise
 // A fused max pool runs after any of them from the workspace. Float32 layers run in NCHW with
 // CUDNN_FMA_MATH (no TF32: results stay within float32 rounding of the CPU); float16 layers in
 // NHWC with tensor cores. Filters are stored KCRS in the engine; NHWC tactics transform them to
@@ -18,6 +21,7 @@
 #include "backends/cuda/tactic.h"
 #include "edgert/half.h"
 #include "edgert/kernels/cuda_conv.h"
+#include "edgert/kernels/cuda_conv_int8.h"
 #include "edgert/kernels/cuda_epilogue.h"
 #include "edgert/kernels/cuda_pool.h"
 #include "kernels/cpu/conv_gemm.h"
@@ -35,30 +39,60 @@ struct ConvSetup {
   cuda::ActParams act;
   bool has_bias = false;
   bool has_z = false;
-  DataType dtype = DataType::kFloat32;
+  DataType dtype = DataType::kFloat32;  ///< the output's (int8 layers: int8 or float32)
   cuda::Layout layout = cuda::Layout::kNCHW;
   std::size_t conv_out_bytes = 0;  ///< the conv output before the pool (workspace when pooling)
+  bool int8 = false;               ///< a ConvInt8 layer
+  std::size_t bias_input = 2, z_input = 3;
 };
 
+/// The int8 layer's tensor rules: x int8, w int8, y and z int8 or float32, all NHWC (a tensor
+/// with H = W = 1 is the same bytes either way).
+Status check_int8_types(const LayerView& v, const engine::TensorDef& x, const engine::TensorDef& w,
+                        const engine::TensorDef* z, const engine::TensorDef& y) {
+  auto int8_or_f32 = [](DataType t) { return t == DataType::kInt8 || t == DataType::kFloat32; };
+  if (x.dtype != DataType::kInt8 || w.dtype != DataType::kInt8)
+    return v.unsupported("x and w must be int8 (a float x is quantized by a Reformat layer)");
+  if (!int8_or_f32(y.dtype) || (z && !int8_or_f32(z->dtype)))
+    return v.unsupported("y and z must be int8 or float32");
+  auto nhwc = [](const engine::TensorDef& t) {
+    return layout_of(t) == cuda::Layout::kNHWC ||
+           (t.shape.rank() == 4 && t.shape[2] * t.shape[3] == 1);
+  };
+  if (!nhwc(x) || !nhwc(y) || (z && !nhwc(*z))) return v.unsupported("int8 tensors must be NHWC");
+  return {};
+}
+
 Expected<ConvSetup> conv_setup(const LayerView& v) {
-  if (v.layer().type != "FusedConv") return v.unsupported("not a FusedConv");
+  const bool int8 = v.layer().type == "ConvInt8";
+  if (v.layer().type != "FusedConv" && !int8) return v.unsupported("not a FusedConv or ConvInt8");
+  ConvSetup s;
+  s.int8 = int8;
+  s.bias_input = int8 ? 3 : 2;
+  s.z_input = int8 ? 4 : 3;
   const engine::TensorDef* x = v.input(0);
   const engine::TensorDef* w = v.input(1);
-  const engine::TensorDef* b = v.input(2);
-  const engine::TensorDef* z = v.input(3);
+  const engine::TensorDef* b = v.input(s.bias_input);
+  const engine::TensorDef* z = v.input(s.z_input);
   const engine::TensorDef* y = v.output(0);
   if (!x || !w || !y) return v.unsupported("missing input or output");
   if (x->shape.rank() != 4 || w->shape.rank() != 4) return v.unsupported("not a 2-D convolution");
   if (!v.weight(1)) return v.unsupported("the filter is not a constant");
-  if (b && !v.weight(2)) return v.unsupported("the bias is not a constant");
-  ConvSetup s;
-  s.dtype = x->dtype;
-  if (!cuda::is_kernel_float(s.dtype)) return v.unsupported("input type is not float32/float16");
-  if (w->dtype != s.dtype || y->dtype != s.dtype || (z && z->dtype != s.dtype))
-    return v.unsupported("mixed tensor types");
-  s.layout = layout_of(*x);
-  if (layout_of(*y) != s.layout || (z && layout_of(*z) != s.layout))
-    return v.unsupported("mixed tensor formats");
+  if (b && !v.weight(s.bias_input)) return v.unsupported("the bias is not a constant");
+  if (int8) {
+    if (!v.input(2) || !v.weight(2)) return v.unsupported("w_scale is not a constant");
+    EDGERT_RETURN_IF_ERROR(check_int8_types(v, *x, *w, z, *y));
+    s.dtype = y->dtype;  // what the fused pool reads
+    s.layout = cuda::Layout::kNHWC;
+  } else {
+    s.dtype = x->dtype;
+    if (!cuda::is_kernel_float(s.dtype)) return v.unsupported("input type is not float32/float16");
+    if (w->dtype != s.dtype || y->dtype != s.dtype || (z && z->dtype != s.dtype))
+      return v.unsupported("mixed tensor types");
+    s.layout = layout_of(*x);
+    if (layout_of(*y) != s.layout || (z && layout_of(*z) != s.layout))
+      return v.unsupported("mixed tensor formats");
+  }
   const cpu::NodeInfo node = v.node();
   Shape conv_shape;
   cpu::Geom3 geom;
@@ -133,10 +167,12 @@ Status upload_filter(const LayerView& v, const ConvSetup& s, bool krsc, DeviceBu
 /// Shared by all conv tactics: bias (float32 on the device), the pool step.
 class ConvTacticBase : public Tactic {
  protected:
-  Status prepare_common(const LayerView& v) {
+  /// `int8`: whether the tactic runs ConvInt8 (true) or FusedConv (false) layers.
+  Status prepare_common(const LayerView& v, bool int8 = false) {
     EDGERT_ASSIGN_OR_RETURN(s_, conv_setup(v));
+    if (s_.int8 != int8) return v.unsupported(int8 ? "not an int8 layer" : "an int8 layer");
     what_ = v.what();
-    if (s_.has_bias) EDGERT_RETURN_IF_ERROR(upload_as_float(v, 2, bias_));
+    if (s_.has_bias) EDGERT_RETURN_IF_ERROR(upload_as_float(v, s_.bias_input, bias_));
     return {};
   }
   std::size_t pool_bytes() const { return s_.pool ? (s_.conv_out_bytes + 255) / 256 * 256 : 0; }
@@ -155,7 +191,7 @@ class ConvTacticBase : public Tactic {
   cuda::ConvEpilogue epilogue(const LayerIO& io) const {
     cuda::ConvEpilogue ep;
     ep.bias = s_.has_bias ? bias_.as<float>() : nullptr;
-    ep.z = s_.has_z ? io.inputs[3] : nullptr;
+    ep.z = s_.has_z ? io.inputs[s_.z_input] : nullptr;
     ep.act = s_.act;
     return ep;
   }
@@ -369,9 +405,103 @@ class EdgertConv final : public ConvTacticBase {
   DeviceBuffer filter_;
 };
 
+// ---- int8: EdgeRT's tensor-core kernels (cuda_conv_int8.h) ----
+
+class EdgertInt8Conv final : public ConvTacticBase {
+ public:
+  /// tile < 0: the depthwise kernel; split > 1: the reduction split over that many blocks.
+  EdgertInt8Conv(int tile, int split) : tile_(tile), split_(split) {}
+  std::string name() const override {
+    if (tile_ < 0) return "edgert.conv.int8.depthwise";
+    return std::string("edgert.conv.int8.") +
+           cuda::int8_tile_name(static_cast<cuda::Int8Tile>(tile_)) +
+           (split_ > 1 ? ".split" + std::to_string(split_) : "");
+  }
+  TacticSource source() const override { return kSourceEdgert; }
+  std::size_t workspace_bytes() const override {
+    return pool_bytes() + cuda::int8_conv_workspace_bytes(s_.g, split_);
+  }
+
+  Status prepare(const LayerView& v, const PrepareContext&) override {
+    EDGERT_RETURN_IF_ERROR(prepare_common(v, true));
+    const cuda::ConvGeom& g = s_.g;
+    const bool depthwise = g.groups == g.c && g.k == g.c;
+    if ((tile_ < 0) != depthwise)
+      return v.unsupported(tile_ < 0 ? "not a depthwise convolution"
+                                     : (g.groups != 1 ? "grouped convolution" : "depthwise"));
+    if (static_cast<std::int64_t>(g.kh) * g.kw * g.c > cuda::kInt8MaxReduction)
+      return v.unsupported("reduction KH * KW * C too long for int32 sums");
+    if (split_ > 1) {
+      // Splitting pays only where the tiles alone leave most SMs idle.
+      const std::int64_t tiles = (g.n * g.oh * g.ow + 63) / 64 * ((g.k + 63) / 64);
+      const std::int64_t steps = cuda::int8_conv_packed_k(g) / 64;
+      if (tiles > kSplitMaxTiles || steps < 2 * split_)
+        return v.unsupported("enough tiles without splitting the reduction");
+      if (cuda::int8_conv_workspace_bytes(g, split_) > kSplitMaxWorkspace)
+        return v.unsupported("split partial sums too large");
+    }
+    const auto* kcrs = reinterpret_cast<const std::int8_t*>(v.weight(1));
+    std::vector<std::int8_t> packed;
+    if (depthwise) {
+      packed.resize(static_cast<std::size_t>(g.k * g.kh * g.kw));
+      cuda::pack_int8_depthwise_filter(kcrs, g, packed.data());
+    } else {
+      packed.resize(static_cast<std::size_t>(g.k * cuda::int8_conv_packed_k(g)));
+      cuda::pack_int8_filter(kcrs, g, packed.data());
+    }
+    EDGERT_RETURN_IF_ERROR(upload(packed.data(), packed.size(), filter_, v.what() + " filter"));
+    EDGERT_RETURN_IF_ERROR(upload_as_float(v, 2, w_scale_));
+    EDGERT_ASSIGN_OR_RETURN(ep_.x_scale, v.attrs().get_float("x_scale", 0.f));
+    EDGERT_ASSIGN_OR_RETURN(ep_.z_scale, v.attrs().get_float("z_scale", 0.f));
+    EDGERT_ASSIGN_OR_RETURN(ep_.y_scale, v.attrs().get_float("y_scale", 0.f));
+    if ((ep_.y_scale > 0.f) != (v.output(0)->dtype == DataType::kInt8))
+      return v.unsupported("y_scale disagrees with the output type");
+    const engine::TensorDef* z = v.input(s_.z_input);
+    ep_.z_is_float = z && z->dtype == DataType::kFloat32;
+    ep_.act = s_.act;
+    return {};
+  }
+
+  Status enqueue(const RunContext& rc, const LayerIO& io) const override {
+    cuda::QuantEpilogue ep = ep_;
+    ep.w_scale = w_scale_.as<float>();
+    ep.bias = s_.has_bias ? bias_.as<float>() : nullptr;
+    ep.z = s_.has_z ? io.inputs[s_.z_input] : nullptr;
+    const auto* x = static_cast<const std::int8_t*>(io.inputs[0]);
+    const auto* w = filter_.as<std::int8_t>();
+    void* y = conv_dst(rc, io);
+    if (tile_ < 0)
+      EDGERT_RETURN_IF_ERROR(cuda::int8_depthwise_conv(x, w, y, s_.g, ep, rc.stream));
+    else
+      EDGERT_RETURN_IF_ERROR(cuda::int8_conv(x, w, y, s_.g, ep, static_cast<cuda::Int8Tile>(tile_),
+                                             rc.stream, split_, scratch(rc)));
+    return finish_pool(rc, io);
+  }
+
+  static constexpr std::int64_t kSplitMaxTiles = 256;
+  static constexpr std::size_t kSplitMaxWorkspace = std::size_t{64} << 20;
+  static constexpr int kSplits[] = {2, 4, 8, 16};
+
+ private:
+  int tile_, split_;
+  DeviceBuffer filter_, w_scale_;
+  cuda::QuantEpilogue ep_;
+};
+
 }  // namespace
 
 void conv_tactics(const LayerView& layer, unsigned sources, std::vector<TacticPtr>& out) {
+  if (layer.layer().type == "ConvInt8") {
+    if (!(sources & kSourceEdgert)) return;
+    for (int t = 0; t < cuda::kInt8TileCount; ++t) {
+      out.push_back(std::make_unique<EdgertInt8Conv>(t, 1));
+      if (static_cast<cuda::Int8Tile>(t) != cuda::Int8Tile::k128x128)
+        for (int split : EdgertInt8Conv::kSplits)
+          out.push_back(std::make_unique<EdgertInt8Conv>(t, split));
+    }
+    out.push_back(std::make_unique<EdgertInt8Conv>(-1, 1));
+    return;
+  }
   if (layer.layer().type != "FusedConv") return;
   if (sources & kSourceCudnn)
     for (int algo = 0; algo < CUDNN_CONVOLUTION_FWD_ALGO_COUNT; ++algo) {

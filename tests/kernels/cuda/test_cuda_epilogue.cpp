@@ -186,25 +186,9 @@ TEST_CASE("CUDA bias_act in place (y = x) and with z = y", "[cuda]") {
 
 namespace {
 
-/// int8 outputs: the CPU and GPU divide, round and clamp alike, so they agree except where a
-/// transcendental activation's last-ulp difference moves v / y_scale across a rounding tie.
-void check_int8(const Tensor& got, const Tensor& want) {
-  REQUIRE(got.shape() == want.shape());
-  std::int64_t differ = 0;
-  int worst = 0;
-  for (std::int64_t i = 0; i < got.numel(); ++i) {
-    const int diff = std::abs(int{got.data<std::int8_t>()[i]} - int{want.data<std::int8_t>()[i]});
-    differ += diff != 0;
-    worst = diff > worst ? diff : worst;
-  }
-  INFO(differ << " of " << got.numel() << " int8 values differ, by at most " << worst);
-  CHECK(worst <= 1);
-  CHECK(differ <= 2 + got.numel() / 1000);
-}
-
 void check_output(const Tensor& got, const Tensor& want) {
   if (want.dtype() == DataType::kInt8) {
-    check_int8(got, want);
+    test::gpu::check_int8(got, want);
   } else {
     const double err = test::rel_l2(got, want);
     INFO("rel L2 " << err << ", max abs " << test::max_abs_diff(got, want));
