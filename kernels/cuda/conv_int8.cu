@@ -372,7 +372,8 @@ __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32)
     for (int idx = tid; idx < WM * kChunks; idx += kThreads) {
       const int r = idx / kChunks, cc = (idx % kChunks) * 16;
       const std::int64_t p = m0 + pass * WM + r;
-      if (p < g.m && n0 + cc < g.k) finish_chunk<kOut>(y, ep, stage + r * kPitch + cc, p, n0 + cc, g.k);
+      if (p < g.m && n0 + cc < g.k)
+        finish_chunk<kOut>(y, ep, stage + r * kPitch + cc, p, n0 + cc, g.k);
     }
     __syncthreads();
   }
@@ -391,7 +392,8 @@ Status launch_tile(const std::int8_t* x, const std::int8_t* w, void* y, const I8
   auto go = [&](auto vec) {
     constexpr int V = decltype(vec)::value;
     if (mode == kOutPartial)
-      int8_conv_kernel<BM, BN, WM, WN, V, kOutPartial><<<grid, kThreads, 0, stream>>>(x, w, y, g, ep);
+      int8_conv_kernel<BM, BN, WM, WN, V, kOutPartial>
+          <<<grid, kThreads, 0, stream>>>(x, w, y, g, ep);
     else if (mode == kOutInt8)
       int8_conv_kernel<BM, BN, WM, WN, V, kOutInt8><<<grid, kThreads, 0, stream>>>(x, w, y, g, ep);
     else
@@ -435,8 +437,7 @@ __global__ void int8_depthwise_kernel(const std::int8_t* __restrict__ x,
         if (static_cast<unsigned>(ix) >= static_cast<unsigned>(g.w)) continue;
         const Bytes<VEC> xv = *reinterpret_cast<const Bytes<VEC>*>(
             xi + (static_cast<std::int64_t>(iy) * g.w + ix) * g.c);
-        const Bytes<VEC> wv =
-            *reinterpret_cast<const Bytes<VEC>*>(w + (ky * g.kw + kx) * g.c + c0);
+        const Bytes<VEC> wv = *reinterpret_cast<const Bytes<VEC>*>(w + (ky * g.kw + kx) * g.c + c0);
 #pragma unroll
         for (int v = 0; v < VEC; ++v) acc[v] += int{xv.b[v]} * int{wv.b[v]};
       }
@@ -446,9 +447,8 @@ __global__ void int8_depthwise_kernel(const std::int8_t* __restrict__ x,
       Bytes<VEC> out;
 #pragma unroll
       for (int v = 0; v < VEC; ++v)
-        out.b[v] = detail::quantize_int8(detail::quant_value(ep, acc[v], std::int64_t{c0 + v},
-                                                             off + v),
-                                         ep.y_scale);
+        out.b[v] = detail::quantize_int8(
+            detail::quant_value(ep, acc[v], std::int64_t{c0 + v}, off + v), ep.y_scale);
       *reinterpret_cast<Bytes<VEC>*>(static_cast<std::int8_t*>(y) + off) = out;
     } else {
 #pragma unroll
@@ -511,8 +511,8 @@ Status int8_conv(const std::int8_t* x, const std::int8_t* w_packed, void* y, con
   EDGERT_RETURN_IF_ERROR(check_common(kWhat, x, w_packed, y, g, ep));
   if (g.groups != 1) return detail::invalid_arg(kWhat, "grouped convolution");
   if (static_cast<std::int64_t>(g.kh) * g.kw * g.c > kInt8MaxReduction)
-    return detail::invalid_arg(kWhat, "reduction KH * KW * C exceeds " +
-                                          std::to_string(kInt8MaxReduction));
+    return detail::invalid_arg(
+        kWhat, "reduction KH * KW * C exceeds " + std::to_string(kInt8MaxReduction));
   if (split_k < 1 || split_k > kInt8MaxSplitK)
     return detail::invalid_arg(kWhat, "split_k must be 1.." + std::to_string(kInt8MaxSplitK));
   if (split_k > 1 && !workspace)

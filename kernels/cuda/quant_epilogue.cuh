@@ -29,8 +29,7 @@ __device__ __forceinline__ float quant_residual(const QuantEpilogue& e, std::int
   return __fmul_rn(static_cast<float>(z), e.z_scale);
 }
 template <typename I>
-__device__ __forceinline__ float quant_value(const QuantEpilogue& e, std::int32_t acc, I ch,
-                                             I zi) {
+__device__ __forceinline__ float quant_value(const QuantEpilogue& e, std::int32_t acc, I ch, I zi) {
   float v = quant_scaled(e, acc, ch);
   if (e.z) {
     const float zv = e.z_is_float ? static_cast<const float*>(e.z)[zi]
@@ -50,9 +49,8 @@ inline Status check_quant_epilogue(const char* what, const QuantEpilogue& ep) {
     return invalid_arg(what, "y_scale must be finite and >= 0 (0: float32 output), got " +
                                  std::to_string(ep.y_scale));
   if (ep.z && !ep.z_is_float && !finite_positive(ep.z_scale))
-    return invalid_arg(what,
-                       "an int8 residual needs a finite z_scale > 0, got " +
-                           std::to_string(ep.z_scale));
+    return invalid_arg(
+        what, "an int8 residual needs a finite z_scale > 0, got " + std::to_string(ep.z_scale));
   return {};
 }
 

@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "edgert/half.h"
+#include "edgert/kernels/cuda_epilogue.h"
 #include "edgert/tensor.h"
 #include "kernels/cpu/op_def.h"
 #include "test_util.h"
@@ -186,6 +187,23 @@ inline void check_int8(const Tensor& got, const Tensor& want) {
   INFO(differ << " of " << got.numel() << " int8 values differ, by at most " << worst);
   CHECK(worst <= 1);
   CHECK(differ <= 2 + got.numel() / 1000);
+}
+
+/// The int8 epilogue the int8 kernel tests pass: z_kind 0 no residual, 1 the int8 zq, 2 the
+/// float32 zf (device pointers).
+inline cuda::QuantEpilogue quant_epilogue(float x_scale, const float* w_scale, const float* bias,
+                                          int z_kind, const void* zq, const void* zf, float z_scale,
+                                          float y_scale, const cuda::ActParams& act) {
+  cuda::QuantEpilogue ep;
+  ep.x_scale = x_scale;
+  ep.w_scale = w_scale;
+  ep.bias = bias;
+  ep.z = z_kind == 1 ? zq : z_kind == 2 ? zf : nullptr;
+  ep.z_is_float = z_kind == 2;
+  ep.z_scale = z_scale;
+  ep.y_scale = y_scale;
+  ep.act = act;
+  return ep;
 }
 
 }  // namespace edgert::test::gpu

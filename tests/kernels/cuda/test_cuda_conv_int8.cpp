@@ -62,8 +62,7 @@ AttrMap conv_attrs(const Case& cs, const ActParams& act, float x_scale, float z_
   a.set("dilations", std::vector<std::int64_t>{cs.dilation, cs.dilation});
   a.set("group", cs.depthwise ? cs.c : std::int64_t{1});
   if (act.kind != Act::kNone) {
-    a.set("activation",
-          std::string(cpu::activation_name(static_cast<cpu::Activation>(act.kind))));
+    a.set("activation", std::string(cpu::activation_name(static_cast<cpu::Activation>(act.kind))));
     a.set("activation_alpha", act.alpha);
     a.set("activation_beta", act.beta);
   }
@@ -110,19 +109,21 @@ TEST_CASE("CUDA int8 convolutions match the CPU ConvInt8", "[cuda]") {
   if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
   test::gpu::Stream stream;
   std::mt19937 rng(8);
-  const ActParams acts[] = {{Act::kNone, 0.f, 0.f}, {Act::kRelu, 0.f, 0.f},
-                            {Act::kClip, 0.f, 6.f}, {Act::kSiLU, 0.f, 0.f}};
+  const ActParams acts[] = {{Act::kNone, 0.f, 0.f},
+                            {Act::kRelu, 0.f, 0.f},
+                            {Act::kClip, 0.f, 6.f},
+                            {Act::kSiLU, 0.f, 0.f}};
   for (const Case& cs : kCases) {
     const ConvGeom g = geom(cs);
     const std::int64_t wc = cs.depthwise ? 1 : cs.c;
-    const Tensor xq = test::random_tensor(DataType::kInt8, nchw(g.n, g.c, g.h, g.w), rng, -127, 127);
+    const Tensor xq =
+        test::random_tensor(DataType::kInt8, nchw(g.n, g.c, g.h, g.w), rng, -127, 127);
     const Tensor wq =
         test::random_tensor(DataType::kInt8, nchw(g.k, wc, g.kh, g.kw), rng, -127, 127);
     // Weight scales that bring random sums of this length to a few units (their spread grows
     // as the root of the length): y_scale then spans most of the int8 range without saturating.
     const double span = 1.0 / (127.0 * 127.0 * std::sqrt(static_cast<double>(wc * g.kh * g.kw)));
-    const Tensor ws =
-        test::random_tensor(DataType::kFloat32, Shape{g.k}, rng, 2 * span, 20 * span);
+    const Tensor ws = test::random_tensor(DataType::kFloat32, Shape{g.k}, rng, 2 * span, 20 * span);
     const Tensor bias = test::random_tensor(DataType::kFloat32, Shape{g.k}, rng, -1.0, 1.0);
     const Shape ys = nchw(g.n, g.k, g.oh, g.ow);
     const Tensor zq = test::random_tensor(DataType::kInt8, ys, rng, -127, 127);
@@ -156,35 +157,27 @@ TEST_CASE("CUDA int8 convolutions match the CPU ConvInt8", "[cuda]") {
           for (int zkind = 0; zkind < 3; ++zkind) {  // none, int8, float32
             const bool with_bias = zkind != 1;
             const bool splitting = variant == cuda::kInt8TileCount;
-            const auto tile = splitting ? cuda::Int8Tile::k64x64 : static_cast<cuda::Int8Tile>(variant);
+            const auto tile =
+                splitting ? cuda::Int8Tile::k64x64 : static_cast<cuda::Int8Tile>(variant);
             INFO(cs.name << " tile " << cuda::int8_tile_name(tile) << " split "
-                         << (splitting ? split : 1) << " act " << static_cast<int>(act.kind) << " y_scale " << y_scale
-                         << " z " << zkind << " bias " << with_bias);
+                         << (splitting ? split : 1) << " act " << static_cast<int>(act.kind)
+                         << " y_scale " << y_scale << " z " << zkind << " bias " << with_bias);
             const Tensor* z = zkind == 1 ? &zq : zkind == 2 ? &zf : nullptr;
-            const Tensor want =
-                test::gpu::run_cpu("ConvInt8",
-                                   conv_attrs(cs, act, x_scale, zkind == 1 ? z_scale : 0.f,
-                                              y_scale),
-                                   {&xq, &wq, &ws, with_bias ? &bias : nullptr, z})[0];
-            cuda::QuantEpilogue ep;
-            ep.x_scale = x_scale;
-            ep.w_scale = dws.as<float>();
-            ep.bias = with_bias ? dbias.as<float>() : nullptr;
-            ep.z = zkind == 1 ? dzq.get() : zkind == 2 ? dzf.get() : nullptr;
-            ep.z_is_float = zkind == 2;
-            ep.z_scale = z_scale;
-            ep.y_scale = y_scale;
-            ep.act = act;
+            const Tensor want = test::gpu::run_cpu(
+                "ConvInt8", conv_attrs(cs, act, x_scale, zkind == 1 ? z_scale : 0.f, y_scale),
+                {&xq, &wq, &ws, with_bias ? &bias : nullptr, z})[0];
+            const cuda::QuantEpilogue ep = test::gpu::quant_epilogue(
+                x_scale, dws.as<float>(), with_bias ? dbias.as<float>() : nullptr, zkind, dzq.get(),
+                dzf.get(), z_scale, y_scale, act);
             const DataType yt = y_scale > 0.f ? DataType::kInt8 : DataType::kFloat32;
             DeviceMemory dy =
                 test::gpu::poisoned(static_cast<std::size_t>(ys.numel()) * dtype_size(yt));
             const auto* x = dx.as<std::int8_t>();
             const auto* w = dw.as<std::int8_t>();
-            const Status s =
-                cs.depthwise
-                    ? cuda::int8_depthwise_conv(x, w, dy.get(), g, ep, stream.get())
-                    : cuda::int8_conv(x, w, dy.get(), g, ep, tile, stream.get(),
-                                      splitting ? split : 1, workspace.get());
+            const Status s = cs.depthwise
+                                 ? cuda::int8_depthwise_conv(x, w, dy.get(), g, ep, stream.get())
+                                 : cuda::int8_conv(x, w, dy.get(), g, ep, tile, stream.get(),
+                                                   splitting ? split : 1, workspace.get());
             INFO(s.to_string());
             REQUIRE(s.ok());
             test::gpu::sync(stream.get());

@@ -249,15 +249,9 @@ TEST_CASE("CUDA bias_act_quant matches the ConvInt8 epilogue", "[cuda]") {
             const Tensor want =
                 run_cpu("ConvInt8", int8_attrs(act, x_scale, zkind == 1 ? z_scale : 0.f, y_scale),
                         {&xq, &wq, &ws, with_bias ? &bias : nullptr, z})[0];
-            cuda::QuantEpilogue ep;
-            ep.x_scale = x_scale;
-            ep.w_scale = dws.as<float>();
-            ep.bias = with_bias ? dbias.as<float>() : nullptr;
-            ep.z = zkind == 1 ? dzq.get() : zkind == 2 ? dzf.get() : nullptr;
-            ep.z_is_float = zkind == 2;
-            ep.z_scale = z_scale;
-            ep.y_scale = y_scale;
-            ep.act = act;
+            const cuda::QuantEpilogue ep = test::gpu::quant_epilogue(
+                x_scale, dws.as<float>(), with_bias ? dbias.as<float>() : nullptr, zkind, dzq.get(),
+                dzf.get(), z_scale, y_scale, act);
             const DataType yt = y_scale > 0.f ? DataType::kInt8 : DataType::kFloat32;
             DeviceMemory dy =
                 test::gpu::poisoned(static_cast<std::size_t>(d.numel()) * dtype_size(yt));
@@ -302,12 +296,9 @@ TEST_CASE("CUDA bias_act_quant matches the GemmInt8 epilogue", "[cuda]") {
         INFO("act " << act_name(act) << " y_scale " << y_scale << " bias " << with_bias);
         const Tensor want = run_cpu("GemmInt8", int8_attrs(act, x_scale, 0.f, y_scale),
                                     {&aq, &bq, &ws, with_bias ? &bias : nullptr})[0];
-        cuda::QuantEpilogue ep;
-        ep.x_scale = x_scale;
-        ep.w_scale = dws.as<float>();
-        ep.bias = with_bias ? dbias.as<float>() : nullptr;
-        ep.y_scale = y_scale;
-        ep.act = act;
+        const cuda::QuantEpilogue ep = test::gpu::quant_epilogue(
+            x_scale, dws.as<float>(), with_bias ? dbias.as<float>() : nullptr, 0, nullptr, nullptr,
+            0.f, y_scale, act);
         const DataType yt = y_scale > 0.f ? DataType::kInt8 : DataType::kFloat32;
         DeviceMemory dy = test::gpu::poisoned(static_cast<std::size_t>(m * n) * dtype_size(yt));
         REQUIRE(cuda::bias_act_quant(dacc.as<std::int32_t>(), dy.get(), Layout::kNCHW, d, ep,
