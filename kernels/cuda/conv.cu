@@ -70,6 +70,60 @@ __global__ void depthwise_kernel(const T* __restrict__ x, const T* __restrict__ 
   }
 }
 
+// NHWC with 16 bytes of channels per thread (8 float16 or 4 float32; c a multiple of that): the
+// same sums in the same order per channel as depthwise_kernel, with one 16-byte load of x (and z)
+// per tap and one store, instead of one thread and one 2- or 4-byte access per channel.
+template <typename T, int N>
+struct alignas(sizeof(T) * N) Packet {
+  T e[N];
+};
+
+template <typename T>
+__global__ void depthwise_nhwc_vec_kernel(const T* __restrict__ x, const T* __restrict__ w,
+                                          T* __restrict__ y, const DevEpilogue<T> ep,
+                                          const DwGeom g, std::int64_t total) {
+  constexpr int kVec = 16 / static_cast<int>(sizeof(T));
+  using P = Packet<T, kVec>;
+  const std::int64_t groups = g.c / kVec;
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += stride) {
+    const std::int64_t c0 = (i % groups) * kVec, p = i / groups;
+    const std::int64_t ox = p % g.ow, t = p / g.ow;
+    const std::int64_t oy = t % g.oh, n = t / g.oh;
+    const T* xc = x + n * g.h * g.w * g.c + c0;
+    const std::int64_t iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
+    const int taps = g.kh * g.kw;
+    float acc[kVec];
+#pragma unroll
+    for (int v = 0; v < kVec; ++v) acc[v] = 0.f;
+    for (int ky = 0; ky < g.kh; ++ky) {
+      const std::int64_t iy = iy0 + static_cast<std::int64_t>(ky) * g.dh;
+      if (iy < 0 || iy >= g.h) continue;
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const std::int64_t ix = ix0 + static_cast<std::int64_t>(kx) * g.dw;
+        if (ix < 0 || ix >= g.w) continue;
+        const P xv = *reinterpret_cast<const P*>(xc + (iy * g.w + ix) * g.c);
+        const T* wt = w + c0 * taps + ky * g.kw + kx;
+#pragma unroll
+        for (int v = 0; v < kVec; ++v) acc[v] = fmaf(load_f(&xv.e[v]), load_f(wt + v * taps), acc[v]);
+      }
+    }
+    const std::int64_t off = p * g.c + c0;
+    P zv{};
+    if (ep.z) zv = *reinterpret_cast<const P*>(ep.z + off);
+    P out;
+#pragma unroll
+    for (int v = 0; v < kVec; ++v) {
+      float r = acc[v];  // finish()'s order: bias, then z, then the activation
+      if (ep.bias) r += ep.bias[c0 + v];
+      if (ep.z) r += load_f(&zv.e[v]);
+      store_f(&out.e[v], apply_act(ep.act, r));
+    }
+    *reinterpret_cast<P*>(y + off) = out;
+  }
+}
+
 // ---- direct (implicit GEMM) ----
 
 // M = n * oh * ow output pixels, N = k / groups output channels of group blockIdx.z, K = (c /
@@ -187,8 +241,20 @@ Status launch_depthwise(const void* x, const void* w, void* y, const ConvGeom& g
                         const ConvEpilogue& ep, cudaStream_t stream) {
   const DwGeom dg{g.n,  g.c,        g.h,        g.w,       g.oh,       g.ow,         g.kh,
                   g.kw, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.dilation_h, g.dilation_w};
-  const std::int64_t total = g.n * g.c * g.oh * g.ow;
   constexpr int kThreads = 256;
+  constexpr int kVec = 16 / static_cast<int>(sizeof(T));
+  auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; };
+  if (L == Layout::kNHWC && g.c % kVec == 0 && aligned(x) && aligned(y) &&
+      (!ep.z || aligned(ep.z))) {
+    const std::int64_t total = g.n * (g.c / kVec) * g.oh * g.ow;
+    std::int64_t blocks = (total + kThreads - 1) / kThreads;
+    if (blocks > 8192) blocks = 8192;
+    depthwise_nhwc_vec_kernel<T><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<const T*>(w), static_cast<T*>(y),
+        dev_epilogue<T>(ep), dg, total);
+    return launch_status("depthwise_conv");
+  }
+  const std::int64_t total = g.n * g.c * g.oh * g.ow;
   // Grid-stride loop: a few waves of a large GPU (132 SMs x 2048 threads) are enough.
   std::int64_t blocks = (total + kThreads - 1) / kThreads;
   if (blocks > 8192) blocks = 8192;
