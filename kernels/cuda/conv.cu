@@ -106,7 +106,8 @@ __global__ void depthwise_nhwc_vec_kernel(const T* __restrict__ x, const T* __re
         const P xv = *reinterpret_cast<const P*>(xc + (iy * g.w + ix) * g.c);
         const T* wt = w + c0 * taps + ky * g.kw + kx;
 #pragma unroll
-        for (int v = 0; v < kVec; ++v) acc[v] = fmaf(load_f(&xv.e[v]), load_f(wt + v * taps), acc[v]);
+        for (int v = 0; v < kVec; ++v)
+          acc[v] = fmaf(load_f(&xv.e[v]), load_f(wt + v * taps), acc[v]);
       }
     }
     const std::int64_t off = p * g.c + c0;
@@ -250,8 +251,8 @@ Status launch_depthwise(const void* x, const void* w, void* y, const ConvGeom& g
     std::int64_t blocks = (total + kThreads - 1) / kThreads;
     if (blocks > 8192) blocks = 8192;
     depthwise_nhwc_vec_kernel<T><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
-        static_cast<const T*>(x), static_cast<const T*>(w), static_cast<T*>(y),
-        dev_epilogue<T>(ep), dg, total);
+        static_cast<const T*>(x), static_cast<const T*>(w), static_cast<T*>(y), dev_epilogue<T>(ep),
+        dg, total);
     return launch_status("depthwise_conv");
   }
   const std::int64_t total = g.n * g.c * g.oh * g.ow;
