@@ -138,6 +138,14 @@ template <int kOut>
 __device__ __forceinline__ void finish_vector(void* y, const QuantEpilogue& ep, const int* acc,
                                               std::int64_t off, int ch0);
 
+/// apply_act on 16 values with the kind fixed at compile time (its switch folds away).
+template <Act K>
+__device__ __forceinline__ void act16(float (&v)[16], ActParams p) {
+  p.kind = K;
+#pragma unroll
+  for (int e = 0; e < 16; ++e) v[e] = apply_act(p, v[e]);
+}
+
 /// The epilogue of 16 consecutive channels ch0.. of output pixel p from their int32 sums: 16-byte
 /// loads of an int8 z and stores of an int8 y (64-byte for float32) when k % 16 == 0, else one
 /// element at a time.
@@ -146,7 +154,8 @@ __device__ __forceinline__ void finish_chunk(void* y, const QuantEpilogue& ep, c
                                              std::int64_t p, int ch0, int k) {
   const std::int64_t off = p * k + ch0;
   const int n = min(16, k - ch0);
-  if (n < 16 || k % 16 != 0) {
+  auto aligned = [](const void* q) { return reinterpret_cast<std::uintptr_t>(q) % 16 == 0; };
+  if (n < 16 || k % 16 != 0 || !aligned(ep.w_scale) || (ep.bias && !aligned(ep.bias))) {
     for (int e = 0; e < n; ++e) store_out<kOut>(y, ep, acc[e], std::int64_t{ch0 + e}, off + e);
     return;
   }
@@ -161,9 +170,25 @@ __device__ __forceinline__ void finish_chunk(void* y, const QuantEpilogue& ep, c
 template <int kOut>
 __device__ __forceinline__ void finish_vector(void* y, const QuantEpilogue& ep, const int* acc,
                                               std::int64_t off, int ch0) {
+  // The 16 channels' weight scales and biases in four 16-byte loads each (ch0 % 16 == 0).
+  float ws[16], bs[16];
+#pragma unroll
+  for (int q = 0; q < 4; ++q) {
+    const float4 w4 = reinterpret_cast<const float4*>(ep.w_scale + ch0)[q];
+    const float4 b4 = ep.bias ? reinterpret_cast<const float4*>(ep.bias + ch0)[q]
+                              : make_float4(0.f, 0.f, 0.f, 0.f);
+    ws[4 * q] = w4.x;
+    ws[4 * q + 1] = w4.y;
+    ws[4 * q + 2] = w4.z;
+    ws[4 * q + 3] = w4.w;
+    bs[4 * q] = b4.x;
+    bs[4 * q + 1] = b4.y;
+    bs[4 * q + 2] = b4.z;
+    bs[4 * q + 3] = b4.w;
+  }
   float v[16];
 #pragma unroll
-  for (int e = 0; e < 16; ++e) v[e] = detail::quant_scaled(ep, acc[e], ch0 + e);
+  for (int e = 0; e < 16; ++e) v[e] = detail::quant_scaled(ep.x_scale, acc[e], ws[e], bs[e]);
   if (ep.z) {
     if (ep.z_is_float) {
       const auto* z = reinterpret_cast<const float4*>(static_cast<const float*>(ep.z) + off);
@@ -182,8 +207,19 @@ __device__ __forceinline__ void finish_vector(void* y, const QuantEpilogue& ep, 
       for (int e = 0; e < 16; ++e) v[e] = __fadd_rn(v[e], detail::quant_residual(ep, zb.b[e]));
     }
   }
-#pragma unroll
-  for (int e = 0; e < 16; ++e) v[e] = apply_act(ep.act, v[e]);
+  // One switch on the activation for all 16 values (act16's kind is a constant).
+  switch (ep.act.kind) {
+    case Act::kNone: break;
+    case Act::kRelu: act16<Act::kRelu>(v, ep.act); break;
+    case Act::kClip: act16<Act::kClip>(v, ep.act); break;
+    case Act::kLeakyRelu: act16<Act::kLeakyRelu>(v, ep.act); break;
+    case Act::kSigmoid: act16<Act::kSigmoid>(v, ep.act); break;
+    case Act::kHardSigmoid: act16<Act::kHardSigmoid>(v, ep.act); break;
+    case Act::kHardSwish: act16<Act::kHardSwish>(v, ep.act); break;
+    case Act::kSiLU: act16<Act::kSiLU>(v, ep.act); break;
+    case Act::kGelu: act16<Act::kGelu>(v, ep.act); break;
+    case Act::kTanh: act16<Act::kTanh>(v, ep.act); break;
+  }
   if constexpr (kOut == kOutInt8) {
     Bytes<16> out;
 #pragma unroll

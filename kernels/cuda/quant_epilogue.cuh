@@ -20,10 +20,14 @@ namespace edgert::cuda::detail {
 /// The explicit _rn intrinsics keep nvcc from contracting the products into FMAs, so each
 /// product and sum is rounded as the CPU's separate float operations are. quant_scaled is the
 /// first step, quant_residual z's value, quant_value all of it (`zi`: z's element).
+/// quant_scaled with channel ch's w_scale and bias already loaded (0 for no bias).
+__device__ __forceinline__ float quant_scaled(float x_scale, std::int32_t acc, float w_scale,
+                                              float bias) {
+  return __fadd_rn(__fmul_rn(__int2float_rn(acc), __fmul_rn(x_scale, w_scale)), bias);
+}
 template <typename I>
 __device__ __forceinline__ float quant_scaled(const QuantEpilogue& e, std::int32_t acc, I ch) {
-  const float scale = __fmul_rn(e.x_scale, e.w_scale[ch]);
-  return __fadd_rn(__fmul_rn(__int2float_rn(acc), scale), e.bias ? e.bias[ch] : 0.f);
+  return quant_scaled(e.x_scale, acc, e.w_scale[ch], e.bias ? e.bias[ch] : 0.f);
 }
 __device__ __forceinline__ float quant_residual(const QuantEpilogue& e, std::int8_t z) {
   return __fmul_rn(static_cast<float>(z), e.z_scale);
