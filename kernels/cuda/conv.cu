@@ -35,22 +35,8 @@ __global__ void depthwise_kernel(const T* __restrict__ x, const T* __restrict__ 
   const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += stride) {
-    std::int64_t n, c, oy, ox, t = i;
-    if constexpr (L == Layout::kNCHW) {
-      ox = t % g.ow;
-      t /= g.ow;
-      oy = t % g.oh;
-      t /= g.oh;
-      c = t % g.c;
-      n = t / g.c;
-    } else {
-      c = t % g.c;
-      t /= g.c;
-      ox = t % g.ow;
-      t /= g.ow;
-      oy = t % g.oh;
-      n = t / g.oh;
-    }
+    const detail::Index4 o = detail::decode_index<L == Layout::kNHWC>(i, g.c, g.oh, g.ow);
+    const std::int64_t n = o.n, c = o.c, oy = o.y, ox = o.x;
     // x of image n, channel c; pixel (iy, ix) at xc[(iy * w + ix) * pix].
     const std::int64_t pix = L == Layout::kNCHW ? 1 : g.c;
     const T* xc = L == Layout::kNCHW ? x + (n * g.c + c) * g.h * g.w : x + n * g.h * g.w * g.c + c;

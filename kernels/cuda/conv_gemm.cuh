@@ -1,9 +1,10 @@
 // Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Device helpers shared by conv.cu and gemm.cu (private to those two files): float16/float32
-// loads and stores, the fused epilogue (bias, residual, activation) and the shared-memory tiled
-// matrix-product core that both the GEMM and the implicit-GEMM direct convolution run on.
-// Everything is in an anonymous namespace: each .cu gets its own copy, as kernels must be static.
+// loads and stores, the fused epilogue (bias, residual, activation.cuh's activation) and the
+// shared-memory tiled matrix-product core that both the GEMM and the implicit-GEMM direct
+// convolution run on. Everything is in an anonymous namespace: each .cu gets its own copy, as
+// kernels must be static.
 
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -11,7 +12,9 @@
 #include <cstdint>
 #include <string>
 
+#include "activation.cuh"
 #include "edgert/kernels/cuda_conv.h"
+#include "kernel_util.cuh"
 
 namespace edgert::cuda {
 namespace {
@@ -23,32 +26,6 @@ __device__ __forceinline__ float load_f(const __half* p) { return __half2float(*
 __device__ __forceinline__ void store_f(float* p, float v) { *p = v; }
 // Rounded once, to nearest even (cuda_common.h).
 __device__ __forceinline__ void store_f(__half* p, float v) { *p = __float2half_rn(v); }
-
-// ---- the activation: kernels/cpu/activation_fn.h apply_activation, case for case ----
-// The same expressions, so that both compilers may contract them the same way (g++ builds the CPU
-// kernels with -ffp-contract=fast and FMA, nvcc contracts by default). expf/erff/tanhf are within
-// 2 ulp of the CPU's libm, far inside the tests' tolerances.
-__device__ __forceinline__ float apply_act(const ActParams& p, float x) {
-  switch (p.kind) {
-    case Act::kNone: return x;
-    case Act::kRelu: return x > 0.f ? x : 0.f;
-    case Act::kClip: return x < p.alpha ? p.alpha : (x > p.beta ? p.beta : x);
-    case Act::kLeakyRelu: return x >= 0.f ? x : p.alpha * x;
-    case Act::kSigmoid: return 1.f / (1.f + expf(-x));
-    case Act::kHardSigmoid: {
-      const float y = p.alpha * x + p.beta;
-      return y < 0.f ? 0.f : (y > 1.f ? 1.f : y);
-    }
-    case Act::kHardSwish: {
-      const float y = x / 6.f + 0.5f;
-      return x * (y < 0.f ? 0.f : (y > 1.f ? 1.f : y));
-    }
-    case Act::kSiLU: return x / (1.f + expf(-x));
-    case Act::kGelu: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
-    case Act::kTanh: return tanhf(x);
-  }
-  return x;
-}
 
 // The epilogue as the kernels see it: z typed, everything else as in ConvEpilogue.
 template <typename T>
@@ -153,14 +130,7 @@ inline Status invalid_arg(const std::string& what) {
   return Status(StatusCode::kInvalidArgument, what);
 }
 
-// The launch status of the kernel just launched (cuda_common.h: no synchronization).
-inline Status launch_status(const char* kernel) {
-  const cudaError_t err = cudaGetLastError();
-  if (err != cudaSuccess)
-    return Status(StatusCode::kCudaError,
-                  std::string(kernel) + " kernel launch failed: " + cudaGetErrorString(err));
-  return {};
-}
+using detail::launch_status;  // kernel_util.cuh: the launch check every launcher ends with
 
 }  // namespace
 }  // namespace edgert::cuda

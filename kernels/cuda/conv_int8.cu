@@ -38,6 +38,7 @@ struct I8Geom {
   int kh, kw, sh, sw, pt, pl, dh, dw;
   int kred;            ///< kh * kw * c
   int kpad;            ///< packed filter row length (multiple of kBK)
+  bool vec_epilogue;   ///< k % 16 == 0 and y, z, w_scale, bias 16-byte aligned (finish_chunk)
   std::int64_t m;      ///< output pixels n * oh * ow
   std::int64_t image;  ///< h * w * c: one input image
 };
@@ -63,6 +64,10 @@ I8Geom dev_geom(const ConvGeom& g) {
   d.m = g.n * g.oh * g.ow;
   d.image = g.h * g.w * g.c;
   return d;
+}
+
+bool aligned(const void* p, int bytes) {
+  return reinterpret_cast<std::uintptr_t>(p) % static_cast<std::uintptr_t>(bytes) == 0;
 }
 
 __device__ __forceinline__ unsigned smem_u32(const void* p) {
@@ -147,15 +152,14 @@ __device__ __forceinline__ void act16(float (&v)[16], ActParams p) {
 }
 
 /// The epilogue of 16 consecutive channels ch0.. of output pixel p from their int32 sums: 16-byte
-/// loads of an int8 z and stores of an int8 y (64-byte for float32) when k % 16 == 0, else one
-/// element at a time.
+/// loads of the channels' scales, biases and an int8 z and stores of an int8 y (64-byte for
+/// float32) when g.vec_epilogue, else one element at a time.
 template <int kOut>
 __device__ __forceinline__ void finish_chunk(void* y, const QuantEpilogue& ep, const int* acc,
-                                             std::int64_t p, int ch0, int k) {
-  const std::int64_t off = p * k + ch0;
-  const int n = min(16, k - ch0);
-  auto aligned = [](const void* q) { return reinterpret_cast<std::uintptr_t>(q) % 16 == 0; };
-  if (n < 16 || k % 16 != 0 || !aligned(ep.w_scale) || (ep.bias && !aligned(ep.bias))) {
+                                             std::int64_t p, int ch0, const I8Geom& g) {
+  const std::int64_t off = p * g.k + ch0;
+  const int n = min(16, g.k - ch0);
+  if (n < 16 || !g.vec_epilogue) {
     for (int e = 0; e < n; ++e) store_out<kOut>(y, ep, acc[e], std::int64_t{ch0 + e}, off + e);
     return;
   }
@@ -409,7 +413,7 @@ __global__ void __launch_bounds__((BM / WM) * (BN / WN) * 32)
       const int r = idx / kChunks, cc = (idx % kChunks) * 16;
       const std::int64_t p = m0 + pass * WM + r;
       if (p < g.m && n0 + cc < g.k)
-        finish_chunk<kOut>(y, ep, stage + r * kPitch + cc, p, n0 + cc, g.k);
+        finish_chunk<kOut>(y, ep, stage + r * kPitch + cc, p, n0 + cc, g);
     }
     __syncthreads();
   }
@@ -435,11 +439,13 @@ Status launch_tile(const std::int8_t* x, const std::int8_t* w, void* y, const I8
     else
       int8_conv_kernel<BM, BN, WM, WN, V, kOutFloat><<<grid, kThreads, 0, stream>>>(x, w, y, g, ep);
   };
-  if (g.c % 16 == 0)
+  // The widest gather that c and x's address allow (cp.async copies are naturally aligned).
+  auto fits = [&](int v) { return g.c % v == 0 && aligned(x, v); };
+  if (fits(16))
     go(std::integral_constant<int, 16>{});
-  else if (g.c % 8 == 0)
+  else if (fits(8))
     go(std::integral_constant<int, 8>{});
-  else if (g.c % 4 == 0)
+  else if (fits(4))
     go(std::integral_constant<int, 4>{});
   else
     go(std::integral_constant<int, 1>{});
@@ -553,8 +559,13 @@ Status int8_conv(const std::int8_t* x, const std::int8_t* w_packed, void* y, con
     return detail::invalid_arg(kWhat, "split_k must be 1.." + std::to_string(kInt8MaxSplitK));
   if (split_k > 1 && !workspace)
     return detail::invalid_arg(kWhat, "split_k > 1 needs int8_conv_workspace_bytes of workspace");
+  if (!aligned(w_packed, 16) || (split_k > 1 && !aligned(workspace, 16)))
+    return detail::invalid_arg(kWhat,
+                               "the packed filter and the workspace must be 16-byte aligned");
   if (g.n * g.oh * g.ow == 0) return {};
-  const I8Geom d = dev_geom(g);
+  I8Geom d = dev_geom(g);
+  d.vec_epilogue = g.k % 16 == 0 && aligned(y, 16) && (!ep.z || aligned(ep.z, 16)) &&
+                   aligned(ep.w_scale, 16) && (!ep.bias || aligned(ep.bias, 16));
   void* dst = split_k > 1 ? workspace : y;
   if (split_k > 1) {
     const cudaError_t err =
@@ -608,9 +619,14 @@ Status int8_depthwise_conv(const std::int8_t* x, const std::int8_t* w_rsc, void*
       int8_depthwise_kernel<V, false>
           <<<blocks, detail::kThreads, 0, stream>>>(x, w_rsc, y, d, ep, total);
   };
-  if (g.c % 8 == 0)
+  // V channels per thread move as one V-byte access of x, w and an int8 y: c and the
+  // addresses must allow it.
+  auto fits = [&](int v) {
+    return g.c % v == 0 && aligned(x, v) && aligned(w_rsc, v) && (!q || aligned(y, v));
+  };
+  if (fits(8))
     go(std::integral_constant<int, 8>{});
-  else if (g.c % 4 == 0)
+  else if (fits(4))
     go(std::integral_constant<int, 4>{});
   else
     go(std::integral_constant<int, 1>{});

@@ -64,6 +64,33 @@ __device__ __forceinline__ std::int8_t quantize_int8(float v, float scale) {
   return static_cast<std::int8_t>(q);
 }
 
+/// Logical (n, c, y, x) of flat element i of an [N, C, H, W] tensor stored channels-last (NHWC)
+/// or not (NCHW): the decoding of the one-thread-per-element kernels.
+struct Index4 {
+  std::int64_t n, c, y, x;
+};
+template <bool kChannelsLast>
+__device__ __forceinline__ Index4 decode_index(std::int64_t i, std::int64_t c, std::int64_t h,
+                                               std::int64_t w) {
+  Index4 r;
+  if constexpr (kChannelsLast) {
+    r.c = i % c;
+    i /= c;
+    r.x = i % w;
+    i /= w;
+    r.y = i % h;
+    r.n = i / h;
+  } else {
+    r.x = i % w;
+    i /= w;
+    r.y = i % h;
+    i /= h;
+    r.c = i % c;
+    r.n = i / c;
+  }
+  return r;
+}
+
 /// Lowest finite value of a kernel type: what the CPU's max pool starts from.
 template <typename T>
 __device__ __forceinline__ T lowest();

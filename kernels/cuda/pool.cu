@@ -50,22 +50,8 @@ __global__ void pool2d_kernel(const T* __restrict__ x, T* __restrict__ y, PoolGe
   const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t o = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < total;
        o += stride) {
-    std::int64_t n, c, oy, ox, t = o;
-    if constexpr (kChannelsLast) {
-      c = t % g.c;
-      t /= g.c;
-      ox = t % g.ow;
-      t /= g.ow;
-      oy = t % g.oh;
-      n = t / g.oh;
-    } else {
-      ox = t % g.ow;
-      t /= g.ow;
-      oy = t % g.oh;
-      t /= g.oh;
-      c = t % g.c;
-      n = t / g.c;
-    }
+    const detail::Index4 e = detail::decode_index<kChannelsLast>(o, g.c, g.oh, g.ow);
+    const std::int64_t n = e.n, c = e.c, oy = e.y, ox = e.x;
     // Element (iy, ix) of this (n, c) is src[(iy * iw + ix) * pixel].
     const T* src;
     std::int64_t pixel;

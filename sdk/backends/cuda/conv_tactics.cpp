@@ -431,34 +431,19 @@ class EdgertInt8Conv final : public ConvTacticBase {
                                      : (g.groups != 1 ? "grouped convolution" : "depthwise"));
     if (static_cast<std::int64_t>(g.kh) * g.kw * g.c > cuda::kInt8MaxReduction)
       return v.unsupported("reduction KH * KW * C too long for int32 sums");
-    if (split_ > 1) {
-      // Splitting pays only where the tiles alone leave most SMs idle.
-      const std::int64_t tiles = (g.n * g.oh * g.ow + 63) / 64 * ((g.k + 63) / 64);
-      const std::int64_t steps = cuda::int8_conv_packed_k(g) / 64;
-      if (tiles > kSplitMaxTiles || steps < 2 * split_)
-        return v.unsupported("enough tiles without splitting the reduction");
-      if (cuda::int8_conv_workspace_bytes(g, split_) > kSplitMaxWorkspace)
-        return v.unsupported("split partial sums too large");
-    }
+    if (split_ > 1) EDGERT_RETURN_IF_ERROR(int8_split_admissible(v, g, split_));
     const auto* kcrs = reinterpret_cast<const std::int8_t*>(v.weight(1));
-    std::vector<std::int8_t> packed;
     if (depthwise) {
-      packed.resize(static_cast<std::size_t>(g.k * g.kh * g.kw));
-      cuda::pack_int8_depthwise_filter(kcrs, g, packed.data());
+      std::vector<std::int8_t> rsc(static_cast<std::size_t>(g.k * g.kh * g.kw));
+      cuda::pack_int8_depthwise_filter(kcrs, g, rsc.data());
+      EDGERT_RETURN_IF_ERROR(upload(rsc.data(), rsc.size(), filter_, v.what() + " filter"));
     } else {
-      packed.resize(static_cast<std::size_t>(g.k * cuda::int8_conv_packed_k(g)));
-      cuda::pack_int8_filter(kcrs, g, packed.data());
+      EDGERT_RETURN_IF_ERROR(upload_int8_filter(v, kcrs, g, filter_));
     }
-    EDGERT_RETURN_IF_ERROR(upload(packed.data(), packed.size(), filter_, v.what() + " filter"));
     EDGERT_RETURN_IF_ERROR(upload_as_float(v, 2, w_scale_));
-    EDGERT_ASSIGN_OR_RETURN(ep_.x_scale, v.attrs().get_float("x_scale", 0.f));
-    EDGERT_ASSIGN_OR_RETURN(ep_.z_scale, v.attrs().get_float("z_scale", 0.f));
-    EDGERT_ASSIGN_OR_RETURN(ep_.y_scale, v.attrs().get_float("y_scale", 0.f));
-    if ((ep_.y_scale > 0.f) != (v.output(0)->dtype == DataType::kInt8))
-      return v.unsupported("y_scale disagrees with the output type");
+    EDGERT_ASSIGN_OR_RETURN(ep_, int8_epilogue(v));
     const engine::TensorDef* z = v.input(s_.z_input);
     ep_.z_is_float = z && z->dtype == DataType::kFloat32;
-    ep_.act = s_.act;
     return {};
   }
 
@@ -478,8 +463,6 @@ class EdgertInt8Conv final : public ConvTacticBase {
     return finish_pool(rc, io);
   }
 
-  static constexpr std::int64_t kSplitMaxTiles = 256;
-  static constexpr std::size_t kSplitMaxWorkspace = std::size_t{64} << 20;
   static constexpr int kSplits[] = {2, 4, 8, 16};
 
  private:

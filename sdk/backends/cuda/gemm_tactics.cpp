@@ -144,22 +144,13 @@ class EdgertGemmInt8 final : public Tactic {
     g_.n = a->shape.numel() / (k ? k : 1);
     g_.c = k;
     g_.k = n;
-    if (split_ > 1) {
-      // As for convolutions: only where the tiles leave most SMs idle (a batch-1 classifier).
-      const std::int64_t tiles = (g_.n + 63) / 64 * ((n + 63) / 64);
-      if (tiles > 256 || cuda::int8_conv_packed_k(g_) / 64 < 2 * split_)
-        return v.unsupported("enough tiles without splitting the reduction");
-      if (cuda::int8_conv_workspace_bytes(g_, split_) > (std::size_t{64} << 20))
-        return v.unsupported("split partial sums too large");
-    }
+    if (split_ > 1) EDGERT_RETURN_IF_ERROR(int8_split_admissible(v, g_, split_));
     // B as [N][K] rows, packed as a 1 x 1 filter.
     const auto* src = reinterpret_cast<const std::int8_t*>(v.weight(1));
     std::vector<std::int8_t> nk(static_cast<std::size_t>(n * k));
     for (std::int64_t j = 0; j < n; ++j)
       for (std::int64_t i = 0; i < k; ++i) nk[j * k + i] = tb ? src[j * k + i] : src[i * n + j];
-    std::vector<std::int8_t> packed(static_cast<std::size_t>(n * cuda::int8_conv_packed_k(g_)));
-    cuda::pack_int8_filter(nk.data(), g_, packed.data());
-    EDGERT_RETURN_IF_ERROR(upload(packed.data(), packed.size(), b_, v.what() + " B"));
+    EDGERT_RETURN_IF_ERROR(upload_int8_filter(v, nk.data(), g_, b_));
     EDGERT_RETURN_IF_ERROR(upload_as_float(v, 2, w_scale_));
     if (c) {
       // The CPU adds beta * C[j] (kernels/cpu/int8.cpp): the same product, made once here.
@@ -170,12 +161,7 @@ class EdgertGemmInt8 final : public Tactic {
       for (float& e : cv) e *= beta;
       EDGERT_RETURN_IF_ERROR(upload(cv.data(), cv.size() * sizeof(float), bias_, v.what() + " C"));
     }
-    EDGERT_ASSIGN_OR_RETURN(float x_scale, v.attrs().get_float("x_scale", 0.f));
-    ep_.x_scale = x_scale * alpha;  // the CPU's x_scale * alpha, one float product
-    EDGERT_ASSIGN_OR_RETURN(ep_.y_scale, v.attrs().get_float("y_scale", 0.f));
-    if ((ep_.y_scale > 0.f) != (y->dtype == DataType::kInt8))
-      return v.unsupported("y_scale disagrees with the output type");
-    EDGERT_ASSIGN_OR_RETURN(ep_.act, fused_activation(v));
+    EDGERT_ASSIGN_OR_RETURN(ep_, int8_epilogue(v, alpha));
     return {};
   }
 

@@ -17,6 +17,8 @@
 
 #include "backends/cuda/cuda_util.h"
 #include "edgert/kernels/cuda_common.h"
+#include "edgert/kernels/cuda_conv.h"
+#include "edgert/kernels/cuda_epilogue.h"
 #include "engine/engine_def.h"
 #include "kernels/cpu/op_def.h"
 
@@ -121,5 +123,17 @@ Status upload(const void* host, std::size_t bytes, DeviceBuffer& dst, const std:
 Expected<std::vector<float>> weight_as_floats(const LayerView& layer, std::size_t input);
 /// A float32 device copy of a float weight input; empty buffer when the input is absent.
 Status upload_as_float(const LayerView& layer, std::size_t input, DeviceBuffer& dst);
+
+// Shared by the int8 tactics (ConvInt8, GemmInt8) on EdgeRT's int8 kernels (cuda_conv_int8.h).
+/// kUnsupported unless splitting g's reduction `split` ways is worth timing: the tiles alone
+/// leave most SMs idle, every split gets two reduction steps, the partial sums stay small.
+Status int8_split_admissible(const LayerView& layer, const cuda::ConvGeom& g, int split);
+/// Packs an ungrouped K x C x KH x KW int8 filter (a GEMM's B as [N][K], 1 x 1) for int8_conv
+/// and uploads it.
+Status upload_int8_filter(const LayerView& layer, const std::int8_t* kcrs, const cuda::ConvGeom& g,
+                          DeviceBuffer& dst);
+/// The epilogue's scalars from the layer's attributes: x_scale (times the GEMM's alpha), z_scale,
+/// y_scale (checked against output 0's type) and the fused activation. Pointers are left null.
+Expected<cuda::QuantEpilogue> int8_epilogue(const LayerView& layer, float alpha = 1.f);
 
 }  // namespace edgert::cuda_backend

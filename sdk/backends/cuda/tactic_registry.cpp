@@ -7,6 +7,7 @@
 
 #include "backends/cuda/tactic.h"
 #include "edgert/half.h"
+#include "edgert/kernels/cuda_conv_int8.h"
 #include "kernels/cpu/conv_gemm.h"
 
 namespace edgert::cuda_backend {
@@ -185,6 +186,37 @@ Expected<TacticPtr> create_tactic(const LayerView& layer, const std::string& nam
   return Status(StatusCode::kNotFound, layer.what() + ": tactic '" + name +
                                            "' is not known to this runtime (EdgeRT " +
                                            EDGERT_VERSION + ")");
+}
+
+Status int8_split_admissible(const LayerView& layer, const cuda::ConvGeom& g, int split) {
+  constexpr std::int64_t kMaxTiles = 256;  // 64 x 64 tiles: about two per SM of a large GPU
+  constexpr std::size_t kMaxPartialBytes = std::size_t{64} << 20;
+  const std::int64_t tiles = (g.n * g.oh * g.ow + 63) / 64 * ((g.k + 63) / 64);
+  if (tiles > kMaxTiles || cuda::int8_conv_packed_k(g) / 64 < 2 * split)
+    return layer.unsupported("enough tiles without splitting the reduction");
+  if (cuda::int8_conv_workspace_bytes(g, split) > kMaxPartialBytes)
+    return layer.unsupported("split partial sums too large");
+  return {};
+}
+
+Status upload_int8_filter(const LayerView& layer, const std::int8_t* kcrs, const cuda::ConvGeom& g,
+                          DeviceBuffer& dst) {
+  std::vector<std::int8_t> packed(static_cast<std::size_t>(g.k * cuda::int8_conv_packed_k(g)));
+  cuda::pack_int8_filter(kcrs, g, packed.data());
+  return upload(packed.data(), packed.size(), dst, layer.what() + " int8 filter");
+}
+
+Expected<cuda::QuantEpilogue> int8_epilogue(const LayerView& layer, float alpha) {
+  cuda::QuantEpilogue ep;
+  EDGERT_ASSIGN_OR_RETURN(float x_scale, layer.attrs().get_float("x_scale", 0.f));
+  ep.x_scale = x_scale * alpha;  // the CPU's x_scale * alpha, one float product
+  EDGERT_ASSIGN_OR_RETURN(ep.z_scale, layer.attrs().get_float("z_scale", 0.f));
+  EDGERT_ASSIGN_OR_RETURN(ep.y_scale, layer.attrs().get_float("y_scale", 0.f));
+  const engine::TensorDef* y = layer.output(0);
+  if (!y || (ep.y_scale > 0.f) != (y->dtype == DataType::kInt8))
+    return layer.unsupported("y_scale disagrees with the output type");
+  EDGERT_ASSIGN_OR_RETURN(ep.act, fused_activation(layer));
+  return ep;
 }
 
 }  // namespace edgert::cuda_backend

@@ -18,6 +18,7 @@
 #include "edgert/half.h"
 #include "edgert/kernels/cuda_epilogue.h"
 #include "edgert/tensor.h"
+#include "kernels/cpu/activation_fn.h"
 #include "kernels/cpu/op_def.h"
 #include "test_util.h"
 
@@ -74,14 +75,33 @@ inline DeviceMemory poisoned(std::size_t bytes) {
   return d;
 }
 
-/// A device copy of a host tensor.
-inline DeviceMemory upload(const Tensor& t) {
-  DeviceMemory d(t.nbytes());
+/// float32 values as float16 bit patterns (round to nearest even), and back.
+inline std::vector<std::uint16_t> to_half(const std::vector<float>& v) {
+  std::vector<std::uint16_t> h(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) h[i] = float_to_half(v[i]);
+  return h;
+}
+inline std::vector<float> from_half(const std::vector<std::uint16_t>& h) {
+  std::vector<float> v(h.size());
+  for (std::size_t i = 0; i < h.size(); ++i) v[i] = half_to_float(h[i]);
+  return v;
+}
+
+/// A device copy of `bytes` host bytes.
+inline DeviceMemory upload_bytes(const void* src, std::size_t bytes) {
+  DeviceMemory d(bytes);
   REQUIRE(d.get() != nullptr);
-  if (t.nbytes() > 0)
-    REQUIRE(cudaMemcpy(d.get(), t.raw(), t.nbytes(), cudaMemcpyHostToDevice) == cudaSuccess);
+  if (bytes > 0) REQUIRE(cudaMemcpy(d.get(), src, bytes, cudaMemcpyHostToDevice) == cudaSuccess);
   return d;
 }
+
+/// `bytes` device bytes copied to host memory.
+inline void download_bytes(const void* d, void* dst, std::size_t bytes) {
+  if (bytes > 0) REQUIRE(cudaMemcpy(dst, d, bytes, cudaMemcpyDeviceToHost) == cudaSuccess);
+}
+
+/// A device copy of a host tensor.
+inline DeviceMemory upload(const Tensor& t) { return upload_bytes(t.raw(), t.nbytes()); }
 
 /// A host tensor of type t and shape s read from device memory.
 inline Tensor download(const void* d, DataType t, const Shape& s) {
@@ -187,6 +207,21 @@ inline void check_int8(const Tensor& got, const Tensor& want) {
   INFO(differ << " of " << got.numel() << " int8 values differ, by at most " << worst);
   CHECK(worst <= 1);
   CHECK(differ <= 2 + got.numel() / 1000);
+}
+
+/// The attributes of the CPU ConvInt8 / GemmInt8 reference for an int8 epilogue (0 scale: not
+/// set). The activation is written as the CPU layer's parser reads it.
+inline AttrMap int8_attrs(const cuda::ActParams& act, float x_scale, float z_scale, float y_scale) {
+  AttrMap a;
+  if (act.kind != cuda::Act::kNone) {
+    a.set("activation", std::string(cpu::activation_name(static_cast<cpu::Activation>(act.kind))));
+    a.set("activation_alpha", act.alpha);
+    a.set("activation_beta", act.beta);
+  }
+  a.set("x_scale", x_scale);
+  if (z_scale > 0.f) a.set("z_scale", z_scale);
+  if (y_scale > 0.f) a.set("y_scale", y_scale);
+  return a;
 }
 
 /// The int8 epilogue the int8 kernel tests pass: z_kind 0 no residual, 1 the int8 zq, 2 the

@@ -18,7 +18,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cuda_test_helpers.h"
+#include "cuda_test_util.h"
 #include "edgert/kernels/cuda_conv.h"
 #include "kernels/cpu/activation_fn.h"
 #include "kernels/cpu/op_def.h"
@@ -29,7 +29,7 @@ namespace {
 
 using cuda::Act;
 using cuda::Layout;
-using test::CudaBuffer;
+using test::gpu::DeviceMemory;
 
 // cuda_common.h promises the numbering of cpu::Activation.
 #define EDGERT_SAME_ACT(name) \
@@ -133,28 +133,22 @@ std::vector<float> to_nchw(const std::vector<float>& v, std::int64_t n, std::int
 }
 
 /// Uploads float values as type t into a new device buffer.
-std::unique_ptr<CudaBuffer> upload(const std::vector<float>& v, DataType t) {
-  if (t == DataType::kFloat32) {
-    auto b = std::make_unique<CudaBuffer>(v.size() * sizeof(float));
-    if (b->get() == nullptr || !b->upload(v.data())) return nullptr;
-    return b;
-  }
-  const std::vector<std::uint16_t> h = test::to_half(v);
-  auto b = std::make_unique<CudaBuffer>(h.size() * sizeof(std::uint16_t));
-  if (b->get() == nullptr || !b->upload(h.data())) return nullptr;
-  return b;
+DeviceMemory upload(const std::vector<float>& v, DataType t) {
+  if (t == DataType::kFloat32) return test::gpu::upload_bytes(v.data(), v.size() * sizeof(float));
+  const std::vector<std::uint16_t> h = test::gpu::to_half(v);
+  return test::gpu::upload_bytes(h.data(), h.size() * sizeof(std::uint16_t));
 }
 
 /// Downloads n values of type t as float.
-std::vector<float> download(const CudaBuffer& b, std::size_t n, DataType t) {
+std::vector<float> download(const DeviceMemory& b, std::size_t n, DataType t) {
   if (t == DataType::kFloat32) {
     std::vector<float> v(n);
-    if (!b.download(v.data())) return {};
+    test::gpu::download_bytes(b.get(), v.data(), n * sizeof(float));
     return v;
   }
   std::vector<std::uint16_t> h(n);
-  if (!b.download(h.data())) return {};
-  return test::from_half(h);
+  test::gpu::download_bytes(b.get(), h.data(), n * sizeof(std::uint16_t));
+  return test::gpu::from_half(h);
 }
 
 Tensor run_cpu(const cpu::NodeInfo& node, const std::vector<const Tensor*>& in) {
@@ -255,11 +249,8 @@ void check_conv(const ConvCase& cc, const ConvRun& r, std::mt19937& rng, cudaStr
   const std::vector<float> zv = nhwc ? to_nhwc(values(z), cc.n, cc.k, oh, ow) : values(z);
   auto dx = upload(xv, r.type), dw = upload(values(w), r.type), dz = upload(zv, r.type);
   auto db = upload(values(b), DataType::kFloat32);
-  REQUIRE((dx && dw && dz && db));
   const std::size_t ny = static_cast<std::size_t>(ys.numel());
-  CudaBuffer dy(ny * dtype_size(r.type));
-  REQUIRE(dy.get() != nullptr);
-  REQUIRE(dy.poison());
+  DeviceMemory dy = test::gpu::poisoned(ny * dtype_size(r.type));
 
   cuda::ConvGeom g;
   g.n = cc.n;
@@ -279,13 +270,13 @@ void check_conv(const ConvCase& cc, const ConvRun& r, std::mt19937& rng, cudaStr
   g.dilation_w = cc.dw;
   g.groups = cc.groups;
   cuda::ConvEpilogue ep;
-  ep.bias = r.bias ? static_cast<const float*>(db->get()) : nullptr;
-  ep.z = r.residual ? dz->get() : nullptr;
+  ep.bias = r.bias ? static_cast<const float*>(db.get()) : nullptr;
+  ep.z = r.residual ? dz.get() : nullptr;
   ep.act = act_params(r.act);
   const Status launched =
       r.kernel == ConvKernel::kDirect
-          ? cuda::direct_conv(dx->get(), dw->get(), dy.get(), r.type, r.layout, g, ep, stream)
-          : cuda::depthwise_conv(dx->get(), dw->get(), dy.get(), r.type, r.layout, g, ep, stream);
+          ? cuda::direct_conv(dx.get(), dw.get(), dy.get(), r.type, r.layout, g, ep, stream)
+          : cuda::depthwise_conv(dx.get(), dw.get(), dy.get(), r.type, r.layout, g, ep, stream);
   INFO("launch: " << launched.to_string());
   REQUIRE(launched.ok());
   sync_ok(stream);
@@ -347,17 +338,14 @@ void check_gemm(const GemmCase& gc, const GemmRun& r, std::mt19937& rng, cudaStr
 
   auto da = upload(values(a), r.type), dbm = upload(values(b), r.type);
   auto dz = upload(values(z), r.type), dbias = upload(values(bias), DataType::kFloat32);
-  REQUIRE((da && dbm && dz && dbias));
   const std::size_t ny = static_cast<std::size_t>(gc.m * gc.n);
-  CudaBuffer dy(ny * dtype_size(r.type));
-  REQUIRE(dy.get() != nullptr);
-  REQUIRE(dy.poison());
+  DeviceMemory dy = test::gpu::poisoned(ny * dtype_size(r.type));
   cuda::ConvEpilogue ep;
-  ep.bias = r.bias ? static_cast<const float*>(dbias->get()) : nullptr;
-  ep.z = r.residual ? dz->get() : nullptr;
+  ep.bias = r.bias ? static_cast<const float*>(dbias.get()) : nullptr;
+  ep.z = r.residual ? dz.get() : nullptr;
   ep.act = act_params(r.act);
   const Status launched =
-      cuda::gemm(da->get(), dbm->get(), dy.get(), r.type, gc.m, gc.n, gc.k, r.trans_b, ep, stream);
+      cuda::gemm(da.get(), dbm.get(), dy.get(), r.type, gc.m, gc.n, gc.k, r.trans_b, ep, stream);
   INFO("launch: " << launched.to_string());
   REQUIRE(launched.ok());
   sync_ok(stream);
@@ -389,39 +377,35 @@ ActCase variant_act(const EpilogueVariant& v, int case_index) {
 
 }  // namespace
 
-TEST_CASE("CUDA direct_conv matches the CPU FusedConv", "[cuda]") {
-  if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
-  cudaStream_t stream = nullptr;
-  REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
-  std::mt19937 rng(20241);
+namespace {
+
+/// Every case the kernel runs (the depthwise kernel: the depthwise cases) in every type, layout
+/// and epilogue variant; the activation rotates with the case's position.
+void check_conv_cases(ConvKernel kernel, std::uint32_t seed) {
+  test::gpu::Stream stream;
+  std::mt19937 rng(seed);
   int index = 0;
   for (const ConvCase& cc : kConvCases) {
+    if (kernel == ConvKernel::kDepthwise && !cc.depthwise()) continue;
     for (DataType t : kTypes)
       for (Layout l : kLayouts)
         for (const EpilogueVariant& v : kVariants)
-          check_conv(cc, {ConvKernel::kDirect, t, l, v.bias, v.residual, variant_act(v, index)},
-                     rng, stream);
+          check_conv(cc, {kernel, t, l, v.bias, v.residual, variant_act(v, index)}, rng,
+                     stream.get());
     ++index;
   }
-  CHECK(cudaStreamDestroy(stream) == cudaSuccess);
+}
+
+}  // namespace
+
+TEST_CASE("CUDA direct_conv matches the CPU FusedConv", "[cuda]") {
+  if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
+  check_conv_cases(ConvKernel::kDirect, 20241);
 }
 
 TEST_CASE("CUDA depthwise_conv matches the CPU FusedConv", "[cuda]") {
   if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
-  cudaStream_t stream = nullptr;
-  REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
-  std::mt19937 rng(20242);
-  int index = 0;
-  for (const ConvCase& cc : kConvCases) {
-    if (!cc.depthwise()) continue;
-    for (DataType t : kTypes)
-      for (Layout l : kLayouts)
-        for (const EpilogueVariant& v : kVariants)
-          check_conv(cc, {ConvKernel::kDepthwise, t, l, v.bias, v.residual, variant_act(v, index)},
-                     rng, stream);
-    ++index;
-  }
-  CHECK(cudaStreamDestroy(stream) == cudaSuccess);
+  check_conv_cases(ConvKernel::kDepthwise, 20242);
 }
 
 TEST_CASE("CUDA conv epilogue: every activation, with bias and residual", "[cuda]") {
@@ -472,12 +456,10 @@ TEST_CASE("CUDA gemm with K = 0 is the epilogue alone", "[cuda]") {
   Tensor z = test::random_tensor(DataType::kFloat32, Shape{m, n}, rng, -1.0, 1.0);
   auto dbias = upload(values(bias), DataType::kFloat32);
   auto dz = upload(values(z), DataType::kFloat32);
-  REQUIRE((dbias && dz));
-  CudaBuffer dy(static_cast<std::size_t>(m * n) * sizeof(float));
-  REQUIRE(dy.poison());
+  DeviceMemory dy = test::gpu::poisoned(static_cast<std::size_t>(m * n) * sizeof(float));
   cuda::ConvEpilogue ep;
-  ep.bias = static_cast<const float*>(dbias->get());
-  ep.z = dz->get();
+  ep.bias = static_cast<const float*>(dbias.get());
+  ep.z = dz.get();
   ep.act = {Act::kRelu, 0.f, 0.f};
   REQUIRE(
       cuda::gemm(nullptr, nullptr, dy.get(), DataType::kFloat32, m, n, 0, false, ep, nullptr).ok());

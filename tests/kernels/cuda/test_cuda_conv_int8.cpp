@@ -56,19 +56,11 @@ Shape nchw(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w) {
 
 AttrMap conv_attrs(const Case& cs, const ActParams& act, float x_scale, float z_scale,
                    float y_scale) {
-  AttrMap a;
+  AttrMap a = test::gpu::int8_attrs(act, x_scale, z_scale, y_scale);
   a.set("strides", std::vector<std::int64_t>{cs.stride, cs.stride});
   a.set("pads", std::vector<std::int64_t>{cs.pad, cs.pad, cs.pad, cs.pad});
   a.set("dilations", std::vector<std::int64_t>{cs.dilation, cs.dilation});
   a.set("group", cs.depthwise ? cs.c : std::int64_t{1});
-  if (act.kind != Act::kNone) {
-    a.set("activation", std::string(cpu::activation_name(static_cast<cpu::Activation>(act.kind))));
-    a.set("activation_alpha", act.alpha);
-    a.set("activation_beta", act.beta);
-  }
-  a.set("x_scale", x_scale);
-  if (z_scale > 0.f) a.set("z_scale", z_scale);
-  if (y_scale > 0.f) a.set("y_scale", y_scale);
   return a;
 }
 

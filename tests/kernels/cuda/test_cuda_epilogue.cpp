@@ -28,20 +28,7 @@ using cuda::Layout;
 using test::gpu::DeviceMemory;
 using test::gpu::run_cpu;
 
-// cuda::Act is numbered as cpu::Activation (cuda_common.h says so; the backend relies on it).
-#define EDGERT_SAME_ACT(name) \
-  static_assert(static_cast<int>(Act::name) == static_cast<int>(cpu::Activation::name), #name)
-EDGERT_SAME_ACT(kNone);
-EDGERT_SAME_ACT(kRelu);
-EDGERT_SAME_ACT(kClip);
-EDGERT_SAME_ACT(kLeakyRelu);
-EDGERT_SAME_ACT(kSigmoid);
-EDGERT_SAME_ACT(kHardSigmoid);
-EDGERT_SAME_ACT(kHardSwish);
-EDGERT_SAME_ACT(kSiLU);
-EDGERT_SAME_ACT(kGelu);
-EDGERT_SAME_ACT(kTanh);
-#undef EDGERT_SAME_ACT
+// cuda::Act is numbered as cpu::Activation: test_cuda_conv.cpp asserts it.
 
 /// Every activation, with parameters where it has them (Clip's bounds inside the data range).
 std::vector<ActParams> all_acts() {
@@ -196,17 +183,6 @@ void check_output(const Tensor& got, const Tensor& want) {
   }
 }
 
-AttrMap int8_attrs(const ActParams& act, float x_scale, float z_scale, float y_scale) {
-  AttrMap a;
-  a.set("activation", std::string(act.kind == Act::kNone ? "" : act_name(act)));
-  a.set("activation_alpha", act.alpha);
-  a.set("activation_beta", act.beta);
-  a.set("x_scale", x_scale);
-  if (z_scale > 0.f) a.set("z_scale", z_scale);
-  if (y_scale > 0.f) a.set("y_scale", y_scale);
-  return a;
-}
-
 }  // namespace
 
 TEST_CASE("CUDA bias_act_quant matches the ConvInt8 epilogue", "[cuda]") {
@@ -247,7 +223,8 @@ TEST_CASE("CUDA bias_act_quant matches the ConvInt8 epilogue", "[cuda]") {
                                       << zkind << " bias " << with_bias);
             const Tensor* z = zkind == 1 ? &zq : zkind == 2 ? &zf : nullptr;
             const Tensor want =
-                run_cpu("ConvInt8", int8_attrs(act, x_scale, zkind == 1 ? z_scale : 0.f, y_scale),
+                run_cpu("ConvInt8",
+                        test::gpu::int8_attrs(act, x_scale, zkind == 1 ? z_scale : 0.f, y_scale),
                         {&xq, &wq, &ws, with_bias ? &bias : nullptr, z})[0];
             const cuda::QuantEpilogue ep = test::gpu::quant_epilogue(
                 x_scale, dws.as<float>(), with_bias ? dbias.as<float>() : nullptr, zkind, dzq.get(),
@@ -294,7 +271,7 @@ TEST_CASE("CUDA bias_act_quant matches the GemmInt8 epilogue", "[cuda]") {
     for (float y_scale : {0.f, 0.05f}) {
       for (bool with_bias : {false, true}) {
         INFO("act " << act_name(act) << " y_scale " << y_scale << " bias " << with_bias);
-        const Tensor want = run_cpu("GemmInt8", int8_attrs(act, x_scale, 0.f, y_scale),
+        const Tensor want = run_cpu("GemmInt8", test::gpu::int8_attrs(act, x_scale, 0.f, y_scale),
                                     {&aq, &bq, &ws, with_bias ? &bias : nullptr})[0];
         const cuda::QuantEpilogue ep = test::gpu::quant_epilogue(
             x_scale, dws.as<float>(), with_bias ? dbias.as<float>() : nullptr, 0, nullptr, nullptr,

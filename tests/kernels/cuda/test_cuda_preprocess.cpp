@@ -13,7 +13,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cuda_test_helpers.h"
+#include "cuda_test_util.h"
 #include "edgert/kernels/cuda_preprocess.h"
 #include "kernels/cpu/preprocess.h"
 #include "test_util.h"
@@ -21,7 +21,7 @@
 namespace edgert {
 namespace {
 
-using test::CudaBuffer;
+using test::gpu::DeviceMemory;
 
 constexpr PixelFormat kAllFormats[] = {PixelFormat::kRGB,  PixelFormat::kBGR,  PixelFormat::kRGBA,
                                        PixelFormat::kBGRx, PixelFormat::kGray, PixelFormat::kNV12,
@@ -63,7 +63,7 @@ HostFrame make_frame(PixelFormat fmt, int w, int h, std::mt19937& rng) {
   return t;
 }
 
-cuda::DeviceFrame device_frame(const HostFrame& h, const CudaBuffer& d) {
+cuda::DeviceFrame device_frame(const HostFrame& h, const DeviceMemory& d) {
   cuda::DeviceFrame f;
   f.format = h.f.format;
   f.width = h.f.width;
@@ -99,9 +99,7 @@ TEST_CASE("CUDA preprocess_frame matches cpu::preprocess_frame", "[cuda]") {
   for (PixelFormat fmt : kAllFormats)
     for (const Size& src : sources) {
       const HostFrame hf = make_frame(fmt, src.w, src.h, rng);
-      CudaBuffer dframe(hf.buf.size());
-      REQUIRE(dframe.get() != nullptr);
-      REQUIRE(dframe.upload(hf.buf.data()));
+      const DeviceMemory dframe = test::gpu::upload_bytes(hf.buf.data(), hf.buf.size());
       const cuda::DeviceFrame df = device_frame(hf, dframe);
       for (const Size& out : outputs)
         for (ColorOrder color : colors)
@@ -136,9 +134,8 @@ TEST_CASE("CUDA preprocess_frame matches cpu::preprocess_frame", "[cuda]") {
                 INFO("CPU: " << cpu_st.to_string());
                 REQUIRE(cpu_st.ok());
 
-                CudaBuffer dy(static_cast<std::size_t>(n) * dtype_size(type));
-                REQUIRE(dy.get() != nullptr);
-                REQUIRE(dy.poison());
+                DeviceMemory dy =
+                    test::gpu::poisoned(static_cast<std::size_t>(n) * dtype_size(type));
                 const Status st = cuda::preprocess_frame(df, spec, dy.get(), type, stream);
                 INFO("launch: " << st.to_string());
                 REQUIRE(st.ok());
@@ -148,11 +145,11 @@ TEST_CASE("CUDA preprocess_frame matches cpu::preprocess_frame", "[cuda]") {
 
                 Tensor got = Tensor::allocate(DataType::kFloat32, shape).value();
                 if (type == DataType::kFloat32) {
-                  REQUIRE(dy.download(got.raw()));
+                  test::gpu::download_bytes(dy.get(), got.raw(), got.nbytes());
                 } else {
                   std::vector<std::uint16_t> h(static_cast<std::size_t>(n));
-                  REQUIRE(dy.download(h.data()));
-                  const std::vector<float> v = test::from_half(h);
+                  test::gpu::download_bytes(dy.get(), h.data(), h.size() * sizeof(std::uint16_t));
+                  const std::vector<float> v = test::gpu::from_half(h);
                   for (std::int64_t i = 0; i < n; ++i)
                     got.data<float>()[i] = v[static_cast<std::size_t>(i)];
                 }

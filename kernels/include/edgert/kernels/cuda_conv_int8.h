@@ -43,8 +43,10 @@ std::size_t int8_conv_workspace_bytes(const ConvGeom& g, int split_k);
 
 /// y = epilogue(conv(x, w)) for an ungrouped 2-D convolution of any kernel size, stride,
 /// padding and dilation (a GEMM is the 1 x 1 case with h = w = 1). x: int8 NHWC; w: packed as
-/// above; y and ep.z: NHWC, int8 when ep.y_scale > 0 (z when !ep.z_is_float), else float32.
-/// x is read 16 bytes at a time when c % 16 == 0 (8, 4 when c allows; byte by byte otherwise).
+/// above, 16-byte aligned (as cudaMalloc returns); y and ep.z: NHWC, int8 when ep.y_scale > 0 (z
+/// when !ep.z_is_float), else float32. x is read 16 bytes at a time when c % 16 == 0 and x is
+/// 16-byte aligned (8, 4 when c and x allow; byte by byte otherwise); the epilogue moves 16
+/// channels at a time when k % 16 == 0 and y, z, w_scale and bias are 16-byte aligned.
 /// split_k > 1 splits the reduction over that many blocks per tile (for layers with too few
 /// tiles to fill the GPU, such as batch 1's late layers): their int32 partial sums are added in
 /// `workspace` (exact, so the result does not depend on the order) and bias_act_quant applies
