@@ -1,18 +1,12 @@
 #!/usr/bin/env python3
 # Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
-"""Exports the benchmark models with tests/models/export_torchvision.py (same models, weights and
-seeds), changing two things in its torch.onnx.export call:
-
-- dim 0 of every input and output is a symbolic "batch" (dynamic_axes): export_torchvision.py
-  exports a static batch of 1, and `edgert build --batch N` refuses to change a static dimension;
-- torch's TorchScript-based exporter (dynamo=False) where torch has a choice: torch 2.9 and later
-  default to the dynamo-based exporter, which on torch 2.11 writes opset 18 (its conversion to the
-  requested 13 fails) and turns torch.flatten into a Reshape to the constant shape [1, 512], which
-  no other batch fits. The TorchScript exporter writes opset 13 with Flatten.
+"""Exports the benchmark models with tests/models/export_torchvision.py (same models, weights,
+seeds and exporter), changing one thing in its torch.onnx.export call: dim 0 of every input and
+output is a symbolic "batch" (dynamic_axes). export_torchvision.py exports a static batch of 1, and
+`edgert build --batch N` refuses to change a static dimension.
 
   python3 benchmarks/export_models.py OUT_DIR [MODEL...]     (arguments as export_torchvision.py)
 """
-import inspect
 import os
 import sys
 
@@ -23,7 +17,6 @@ import torch  # noqa: E402
 import export_torchvision  # noqa: E402
 
 _torch_export = torch.onnx.export
-_has_dynamo = "dynamo" in inspect.signature(_torch_export).parameters
 
 
 def export_with_dynamic_batch(*args, **kwargs):
@@ -31,8 +24,6 @@ def export_with_dynamic_batch(*args, **kwargs):
     if not names:
         raise RuntimeError("export_models.py: the export names no inputs/outputs to make dynamic")
     kwargs["dynamic_axes"] = {n: {0: "batch"} for n in names}
-    if _has_dynamo:
-        kwargs["dynamo"] = False
     return _torch_export(*args, **kwargs)
 
 

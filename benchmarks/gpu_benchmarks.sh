@@ -6,6 +6,11 @@
 # peer (benchmarks/torch_peer.py) in fp32 eager, fp16 channels_last eager and fp16 channels_last
 # CUDA graph. Writes OUT_DIR/gpu_benchmarks.md (benchmarks/make_table.py) and prints it.
 #
+# Precision int8qdq (not in the default set) is the explicitly quantized model: the ONNX model
+# with QuantizeLinear/DequantizeLinear nodes written by examples/fashion/make_qdq.py
+# --quantize-residual from the int8 build's calibration cache (so it needs int8 listed before it), built with --int8 and no
+# calibration. The table compares it with the implicit (calibrated) int8 engine.
+#
 #   bash benchmarks/gpu_benchmarks.sh [options] BUILD_DIR OUT_DIR
 #
 # BUILD_DIR holds a CUDA build of EdgeRT (BUILD_DIR/sdk/edgert). Nothing is downloaded.
@@ -50,7 +55,7 @@ usage() {
 usage: bash benchmarks/gpu_benchmarks.sh [options] BUILD_DIR OUT_DIR
   --models "LIST"      of: $ALL_MODELS (default all)
   --batches "LIST"     default "$BATCHES"
-  --precisions "LIST"  of: fp32 fp16 int8 (default all)
+  --precisions "LIST"  of: fp32 fp16 int8 int8qdq (default fp32 fp16 int8)
   --duration S         timed seconds per engine (default $DURATION)
   --warmup MS          warm-up per engine (default $WARMUP)
   --budget S           wall-clock budget of this run (default $BUDGET)
@@ -110,8 +115,11 @@ for b in $BATCHES; do
   [[ "$b" =~ ^[1-9][0-9]*$ ]] || die "--batches: '$b' is not a positive integer"
 done
 for p in $PRECISIONS; do
-  case "$p" in fp32 | fp16 | int8) ;; *) die "unknown precision '$p' (fp32 fp16 int8)" ;; esac
+  case "$p" in fp32 | fp16 | int8 | int8qdq) ;; *) die "unknown precision '$p' (fp32 fp16 int8 int8qdq)" ;; esac
 done
+if [[ " $PRECISIONS " == *" int8qdq "* ]] && [[ " $PRECISIONS " != *" int8 "*"int8qdq "* ]]; then
+  die "int8qdq is made from the int8 build's calibration cache: list int8 before it"
+fi
 for v in "$DURATION" "$WARMUP"; do
   [[ "$v" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--duration/--warmup: '$v' is not a number"
 done
@@ -287,6 +295,20 @@ if [ "$RUN_EDGERT" = 1 ]; then
           record_error "$name" "$m" "$b" "$p" skipped "not run (time budget of $BUDGET s); rerun to continue" ""
           continue
         fi
+        model_file="$onnx"
+        if [ "$p" = int8qdq ]; then
+          model_file="$OUT/models/${m}_qdq.onnx"
+          cache="$OUT/calib/$m.entropy.calib"
+          if [ ! -f "$model_file" ] || [ "$cache" -nt "$model_file" ]; then
+            if [ ! -f "$cache" ] || ! run_step "$OUT/logs/qdq_$m.log" 300 "$PYTHON" \
+              "$ROOT/examples/fashion/make_qdq.py" --onnx "$onnx" --cache "$cache" \
+              --out "$model_file" --quantize-residual; then
+              log "$name: no Q/DQ model (needs $cache from the int8 build); log: $OUT/logs/qdq_$m.log"
+              record_error "$name" "$m" "$b" "$p" export "Q/DQ model not written" "$OUT/logs/qdq_$m.log"
+              continue
+            fi
+          fi
+        fi
         if [ "$REBUILD" = 1 ] || [ ! -f "$engine" ]; then
           flags=()
           case "$p" in
@@ -295,10 +317,12 @@ if [ "$RUN_EDGERT" = 1 ]; then
             # cache; later ones read the cache (it depends on the model, not on the batch).
             int8) flags=(--int8 --calib-data "$CALIB" --calib-max $((b > 32 ? b : 32))
                          --calib-cache "$OUT/calib/$m.entropy.calib") ;;
+            # Scales from the Q/DQ nodes: no calibration.
+            int8qdq) flags=(--int8) ;;
           esac
           log "$name: building"
           t0=$SECONDS
-          if run_step "$OUT/logs/$name.build.log" "$BUILD_TIMEOUT" "$EDGERT" build --onnx "$onnx" \
+          if run_step "$OUT/logs/$name.build.log" "$BUILD_TIMEOUT" "$EDGERT" build --onnx "$model_file" \
             --batch "$b" --target cuda --save-engine "$engine" --timing-cache "$OUT/timing.cache" \
             --report-json "$OUT/logs/$name.build.json" "${flags[@]}"; then
             log "$name: built in $((SECONDS - t0)) s"

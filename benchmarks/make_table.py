@@ -22,7 +22,7 @@ import sys
 
 PRECISIONS = ("fp32", "fp16", "int8")
 TORCH_MODES = ("fp32_eager", "fp16_cl_eager", "fp16_cl_graph")
-RESULT_NAME = re.compile(r"^(?P<model>.+)_b(?P<batch>\d+)_(?P<precision>fp32|fp16|int8)"
+RESULT_NAME = re.compile(r"^(?P<model>.+)_b(?P<batch>\d+)_(?P<precision>fp32|fp16|int8qdq|int8)"
                          r"\.(?P<kind>bench|error)\.json$")
 
 
@@ -205,6 +205,22 @@ def make_table(out_dir, build_dir=None):
         else:
             cells.append("")
         lines.append("| " + " | ".join(cells) + " |")
+
+    qdq_rows = [(m, b) for m, b in rows if (m, b, "int8qdq") in edgert]
+    if qdq_rows:
+        lines += ["", "## Explicit (Q/DQ) vs implicit (calibrated) int8", "",
+                  "The Q/DQ model is examples/fashion/make_qdq.py's copy of the ONNX model with the "
+                  "int8 build's calibrated scales in QuantizeLinear/DequantizeLinear nodes; "
+                  "difference = Q/DQ ms / calibrated ms - 1.", "",
+                  "| model | batch | calibrated int8 ms | Q/DQ int8 ms | difference |",
+                  "|---|--:|--:|--:|--:|"]
+        for model, batch in qdq_rows:
+            imp = edgert.get((model, batch, "int8"))
+            exp = edgert.get((model, batch, "int8qdq"))
+            diff = (f"{(exp['ms'] / imp['ms'] - 1) * 100:+.1f} %"
+                    if imp and exp and "ms" in imp and "ms" in exp else "")
+            lines.append(f"| {model} | {batch} | {cell_ms(imp, f'{model} batch {batch} int8')} | "
+                         f"{cell_ms(exp, f'{model} batch {batch} Q/DQ int8')} | {diff} |")
 
     if torch_points:
         lines += ["", "## PyTorch, every mode", "",

@@ -16,6 +16,7 @@
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
 #include "kernels/cpu/preprocess.h"
+#include "test_util.h"
 
 namespace edgert::test {
 
@@ -23,7 +24,7 @@ namespace edgert::test {
 inline void ensure_fashion_eval_set(const std::string& dir) {
   if (std::filesystem::exists(dir + "/fashion_test_labels.npy")) return;
   std::filesystem::create_directories(dir);
-  const std::string cmd = "/usr/bin/python3 " + std::string(EDGERT_SOURCE_DIR) +
+  const std::string cmd = python() + " " + std::string(EDGERT_SOURCE_DIR) +
                           "/examples/fashion/make_eval_set.py --out " + dir + " > " + dir +
                           "/make_eval_set.log 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -36,7 +37,7 @@ inline std::string ensure_fashion_calib_npy(const std::string& dir) {
   const std::string npy = dir + "/fashion_train_images.npy";
   if (std::filesystem::exists(npy)) return npy;
   std::filesystem::create_directories(dir);
-  const std::string cmd = "/usr/bin/python3 " + std::string(EDGERT_SOURCE_DIR) +
+  const std::string cmd = python() + " " + std::string(EDGERT_SOURCE_DIR) +
                           "/examples/fashion/make_eval_set.py --split train --count 500 --out " +
                           dir + " > " + dir + "/../make_calib_npy.log 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);

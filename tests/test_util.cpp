@@ -82,23 +82,45 @@ bool cuda_device_available() {
 #endif
 }
 
-Expected<std::string> torchvision_model(const std::string& name) {
-  const std::string dir = std::string(EDGERT_TEST_DATA_DIR) + "/models";
-  const std::string prefix = dir + "/" + name;
+std::string python() {
+  const char* env = std::getenv("EDGERT_PYTHON");
+  return env && *env ? env : "/usr/bin/python3";
+}
+
+namespace {
+
+/// `prefix` when <prefix>.onnx, <prefix>_input.npy and <prefix>_output.npy exist, after running
+/// `cmd` when they do not.
+Expected<std::string> generated_model(const std::string& prefix, const std::string& cmd) {
   auto present = [&] {
     for (const char* suffix : {".onnx", "_input.npy", "_output.npy"})
       if (!std::ifstream(prefix + suffix).good()) return false;
     return true;
   };
   if (present()) return prefix;
-  const std::string cmd = "/usr/bin/python3 '" + std::string(EDGERT_SOURCE_DIR) +
-                          "/tests/models/export_torchvision.py' '" + dir + "' " + name;
   std::printf("generating test data: %s\n", cmd.c_str());
   std::fflush(stdout);
   const int raw = std::system(cmd.c_str());
   if (raw == -1 || !WIFEXITED(raw) || WEXITSTATUS(raw) != 0 || !present())
-    return Status(StatusCode::kIoError, "exporting " + name + " failed: " + cmd);
+    return Status(StatusCode::kIoError, "generating " + prefix + ".onnx failed: " + cmd);
   return prefix;
+}
+
+const std::string kModelsDir = std::string(EDGERT_TEST_DATA_DIR) + "/models";
+
+}  // namespace
+
+Expected<std::string> torchvision_model(const std::string& name) {
+  return generated_model(kModelsDir + "/" + name, python() + " '" + std::string(EDGERT_SOURCE_DIR) +
+                                                      "/tests/models/export_torchvision.py' '" +
+                                                      kModelsDir + "' " + name);
+}
+
+Expected<std::string> ppocr_model(const std::string& which) {
+  const std::string dir = kModelsDir + "/ppocr";
+  return generated_model(
+      dir + "/ppocr_" + which,
+      "bash '" + std::string(EDGERT_SOURCE_DIR) + "/tests/models/setup_ppocr.sh' '" + dir + "'");
 }
 
 }  // namespace edgert::test

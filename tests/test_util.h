@@ -24,10 +24,18 @@ void report_skip(const std::string& why);
 /// True when a CUDA device can be used in this process.
 bool cuda_device_available();
 
+/// The interpreter the data-generating scripts run with: $EDGERT_PYTHON, else /usr/bin/python3
+/// (the Debian python3 with python3-torchvision and python3-onnx).
+std::string python();
+
 /// The path prefix of a torchvision model exported by tests/models/export_torchvision.py
 /// (<prefix>.onnx, <prefix>_input.npy, <prefix>_output.npy under EDGERT_TEST_DATA_DIR/models),
 /// running the script first when the files are missing. An error when the export fails.
 Expected<std::string> torchvision_model(const std::string& name);
+
+/// Same for a pretrained PP-OCR model, `which` = det | cls | rec (<prefix>.onnx with its ONNX
+/// Runtime reference pair, made by tests/models/setup_ppocr.sh from the npm registry).
+Expected<std::string> ppocr_model(const std::string& which);
 
 }  // namespace edgert::test
 

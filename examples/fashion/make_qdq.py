@@ -6,7 +6,9 @@ with per-output-channel scales behind a DequantizeLinear, and a QuantizeLinear/D
 pair on the activation input of every Conv and Gemm (placed before a Pad that feeds a Conv, since a
 zero pad commutes with symmetric quantization). Activation scales come from an EdgeRT calibration
 cache, so the explicit and the implicitly quantized (calibrated) engines use the same scales and can
-be compared layer for layer.
+be compared layer for layer. With --quantize-residual, both inputs of every Add get a Q/DQ pair too,
+as quantization toolkits place them on a ResNet's shortcut so that the add (fused into the
+convolution) reads and writes int8.
 
   make_qdq.py --onnx fashion_resnet.onnx --cache fashion.calib --out fashion_resnet_qdq.onnx
 """
@@ -76,6 +78,8 @@ def main():
     ap.add_argument("--onnx", required=True)
     ap.add_argument("--cache", required=True, help="EdgeRT calibration cache (edgert build --int8)")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--quantize-residual", action="store_true",
+                    help="also a Q/DQ pair on both inputs of every Add")
     args = ap.parse_args()
 
     model = onnx.load(args.onnx)
@@ -137,22 +141,28 @@ def main():
             axis = 0 if n.op_type == "Conv" or trans_b else 1
             n.input[1] = dq_weight(n.input[1], axis)
             quantized += 1
-    # Q/DQ nodes go before their consumers: prepend them (their inputs are graph inputs,
-    # initializers or outputs of earlier nodes), then topologically re-sort.
-    nodes = new_nodes + list(g.node)
-    done = {i.name for i in g.input} | {t.name for t in g.initializer} | {""}
-    ordered = []
-    while nodes:
-        rest = []
-        for node in nodes:
-            if all(i in done for i in node.input):
-                ordered.append(node)
-                done.update(node.output)
-            else:
-                rest.append(node)
-        if len(rest) == len(nodes):
-            sys.exit("make_qdq: cannot order the graph")
-        nodes = rest
+        elif n.op_type == "Add" and args.quantize_residual:
+            for k, x in enumerate(n.input):
+                dq = qdq_activation(x)
+                if dq is not None:
+                    n.input[k] = dq
+    # Each new Q/DQ node goes right before the first node that reads it; every other node keeps its
+    # place. The builder's fusions break ties by graph order (fuse_conv_add fuses a residual Add
+    # into the later of two convolutions), so the explicit model fuses as the original does.
+    made_by = {o: node for node in new_nodes for o in node.output}
+    ordered, emitted = [], set()
+
+    def emit(node):
+        if id(node) in emitted:
+            return
+        for i in node.input:
+            if i in made_by:
+                emit(made_by[i])
+        emitted.add(id(node))
+        ordered.append(node)
+
+    for node in list(g.node):
+        emit(node)
     del g.node[:]
     g.node.extend(ordered)
     used = {i for node in g.node for i in node.input}

@@ -284,6 +284,8 @@ Status clip_compute_impl(ComputeContext& ctx) {
 
 // ---- Dropout ------------------------------------------------------------------------------------
 
+constexpr const char* kDropoutTraining = "training_mode=true (random dropout) is not supported";
+
 Status dropout_infer_impl(InferContext& ctx) {
   const DataType t = ctx.inputs[0].dtype;
   if (!is_float(t)) return unsupported_dtype(ctx.node, 0, t);
@@ -292,7 +294,8 @@ Status dropout_infer_impl(InferContext& ctx) {
       return unsupported_dtype(ctx.node, 1, ctx.inputs[1].dtype);
     if (ctx.has_input(2) && ctx.inputs[2].dtype != DataType::kBool)
       return invalid(ctx.node, "training_mode must be bool");
-    // Training mode drops random elements: not reproducible, so outside what we run.
+    // Training mode drops random elements: not reproducible, so outside what we run. A
+    // training_mode known here is checked now; one fed at run time is checked by the compute.
     const Tensor* training = ctx.value(2);
     if (training && training->numel() >= 1 && training->get_as_double(0) != 0.0) {
       double ratio = 0.5;
@@ -302,8 +305,7 @@ Status dropout_infer_impl(InferContext& ctx) {
         if (r->numel() != 1) return invalid(ctx.node, "ratio must be a scalar");
         ratio = r->get_as_double(0);
       }
-      if (ratio != 0.0)
-        return unsupported(ctx.node, "training_mode=true (random dropout) is not supported");
+      if (ratio != 0.0) return unsupported(ctx.node, kDropoutTraining);
     }
   } else if (ctx.has_input(1) || ctx.has_input(2)) {
     return invalid(ctx.node, "ratio/training_mode are inputs only from opset 12");
@@ -315,6 +317,14 @@ Status dropout_infer_impl(InferContext& ctx) {
 }
 
 Status dropout_compute_impl(ComputeContext& ctx) {
+  // training_mode and ratio as run-time inputs (an engine input): refuse a training run rather
+  // than return the input as if nothing were dropped.
+  if (ctx.inputs.size() > 2 && ctx.inputs[2] && ctx.inputs[2]->numel() >= 1 &&
+      ctx.inputs[2]->get_as_double(0) != 0.0) {
+    const Tensor* r = ctx.inputs.size() > 1 ? ctx.inputs[1] : nullptr;
+    if (!r || r->numel() < 1 || r->get_as_double(0) != 0.0)
+      return unsupported(ctx.node, kDropoutTraining);
+  }
   const Tensor& x = *ctx.inputs[0];
   if (x.nbytes()) std::memcpy(ctx.outputs[0]->raw(), x.raw(), x.nbytes());
   if (ctx.outputs.size() >= 2 && ctx.outputs[1]) {

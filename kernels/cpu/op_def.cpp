@@ -12,6 +12,45 @@ std::string NodeInfo::describe() const {
   return s;
 }
 
+namespace {
+
+InferContext infer_context(const NodeInfo& node, const std::vector<const Tensor*>& inputs,
+                           std::size_t num_outputs) {
+  InferContext ictx{node, {}, {}, {}, {}};
+  for (const Tensor* t : inputs) {
+    ictx.inputs.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
+    ictx.present.push_back(t != nullptr);
+    ictx.values.push_back(t);
+  }
+  ictx.outputs.resize(num_outputs);
+  return ictx;
+}
+
+}  // namespace
+
+bool shapes_depend_on_values(const InferContext& ictx) {
+  for (const TensorInfo& o : ictx.outputs)
+    if (o.dtype != DataType::kUndefined && !o.shape.is_static()) return true;
+  return false;
+}
+
+Status check_output_shapes(const OpDef& op, const NodeInfo& node,
+                           const std::vector<const Tensor*>& inputs,
+                           const std::vector<Tensor*>& outputs) {
+  InferContext ictx = infer_context(node, inputs, outputs.size());
+  EDGERT_RETURN_IF_ERROR(op.infer(ictx));
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i] || ictx.outputs[i].dtype == DataType::kUndefined) continue;
+    if (ictx.outputs[i].shape != outputs[i]->shape())
+      return node_error(node, StatusCode::kInvalidArgument,
+                        "output " + std::to_string(i) + " depends on input values: these inputs " +
+                            "give shape " + ictx.outputs[i].shape.to_string() +
+                            ", the engine was built for " + outputs[i]->shape().to_string() +
+                            " (rebuild with these input values)");
+  }
+  return {};
+}
+
 Status run_node(const NodeInfo& node, const std::vector<const Tensor*>& inputs,
                 std::vector<Tensor>& outputs, std::size_t num_outputs) {
   const OpDef* def = find_op(node.op_type);
@@ -23,13 +62,7 @@ Status run_node(const NodeInfo& node, const std::vector<const Tensor*>& inputs,
                              std::to_string(def->max_inputs) + " inputs, got " +
                              std::to_string(n_in));
 
-  InferContext ictx{node, {}, {}, {}, {}};
-  for (const Tensor* t : inputs) {
-    ictx.inputs.push_back(t ? TensorInfo{t->dtype(), t->shape()} : TensorInfo{});
-    ictx.present.push_back(t != nullptr);
-    ictx.values.push_back(t);
-  }
-  ictx.outputs.resize(num_outputs);
+  InferContext ictx = infer_context(node, inputs, num_outputs);
   EDGERT_RETURN_IF_ERROR(def->infer(ictx));
 
   outputs.clear();

@@ -81,4 +81,17 @@ const std::vector<const OpDef*>& all_ops();
 Status run_node(const NodeInfo& node, const std::vector<const Tensor*>& inputs,
                 std::vector<Tensor>& outputs, std::size_t num_outputs);
 
+/// True when an output shape that `infer` gave with only constant inputs known (`ictx` after infer)
+/// is not static: it depends on the values of a run-time input (Resize scales or sizes, a Tile's
+/// repeats, ... fed as a graph input). A compiled engine fixes such shapes at build time, so every
+/// run must check them with check_output_shapes().
+bool shapes_depend_on_values(const InferContext& ictx);
+
+/// Infers the output shapes from the actual `inputs` and checks them against the buffers in
+/// `outputs` (null entries skipped): an error naming the node when the inputs' values ask for other
+/// shapes than the engine was built for, before the kernel could write past a buffer.
+Status check_output_shapes(const OpDef& op, const NodeInfo& node,
+                           const std::vector<const Tensor*>& inputs,
+                           const std::vector<Tensor*>& outputs);
+
 }  // namespace edgert::cpu

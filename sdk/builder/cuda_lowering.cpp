@@ -21,6 +21,7 @@
 
 #include "builder/engine_lowering.h"
 #include "edgert/half.h"
+#include "kernels/cpu/op_def.h"
 #include "passes/rewrite_helpers.h"
 
 namespace edgert::builder {
@@ -110,7 +111,9 @@ Format required(const ir::Node& n, std::size_t k, const Format& in0, const ir::V
     if (k >= 1) return {v.info.dtype, false};
     return {fp16 ? DataType::kFloat16 : DataType::kFloat32, false};
   }
-  if (follows(n)) {
+  // A follow op whose input 0 is not floating point (Pow(int, float), Add(int64, int64)) runs on
+  // the CPU fallback: its float operands are not brought to input 0's type.
+  if (follows(n) && is_float(in0.dtype)) {
     if (v.is_constant && k > 0 && t != "Concat") {
       // Constant operands (Clip bounds, broadcast operands) follow input 0's type.
       return {is_float(v.info.dtype) && t != "Clip" ? in0.dtype : v.info.dtype, false};
@@ -127,7 +130,9 @@ Format required(const ir::Node& n, std::size_t k, const Format& in0, const ir::V
 
 class Lowerer {
  public:
-  Lowerer(ir::Graph& g, ir::BuildLog& log) : g_(g), log_(log) {}
+  Lowerer(ir::Graph& g, ir::BuildLog& log) : g_(g), log_(log) {
+    for (const ir::Value* v : g_.outputs()) declared_[v->name] = v->info.dtype;
+  }
 
   Status run() {
     EDGERT_RETURN_IF_ERROR(convert_weights());
@@ -155,7 +160,15 @@ class Lowerer {
       }
       if (n->info.op_type != "FusedConv" && n->info.op_type != "FusedGemm") continue;
       ir::Value* w = n->inputs.size() > 1 ? n->inputs[1] : nullptr;
-      if (!w || !w->is_constant || w->data.dtype() != DataType::kFloat32) continue;
+      ir::Value* b = n->inputs.size() > 2 ? n->inputs[2] : nullptr;
+      if ((w && !w->is_constant) || (b && !b->is_constant)) {
+        // The GPU kernels take constant weights; the CPU fallback that runs this layer computes
+        // in float32.
+        n->precision = Precision::kFP32;
+        log_.note("Layer " + n->info.name + " runs in fp32: its weights are a run-time input");
+        continue;
+      }
+      if (!w || w->data.dtype() != DataType::kFloat32) continue;
       EDGERT_ASSIGN_OR_RETURN(Tensor h, to_fp16(w->data));
       EDGERT_ASSIGN_OR_RETURN(ir::Value * hv,
                               g_.add_constant(rw::fresh_name(g_, w->name + "_fp16"), std::move(h)));
@@ -268,8 +281,29 @@ class Lowerer {
                  n.inputs[0] && float_out) {
         o->info.dtype = n.inputs[0]->info.dtype;
       }
-      // Everything else keeps the type the CPU op infers (float32 for float ops).
     }
+    if (!typed_above(n)) infer_fallback_types(n);
+  }
+
+  /// The layers set_outputs types itself; the others run CPU ops on float32 linear inputs.
+  static bool typed_above(const ir::Node& n) {
+    const std::string& t = n.info.op_type;
+    if (t == "FusedConv" || t == "ConvInt8" || t == "FusedGemm" || t == "Softmax" ||
+        t == "LogSoftmax" || t == "SoftmaxTopK" || t == "Transpose" || is_view_op(t))
+      return true;
+    return follows(n) && n.inputs[0] && is_float(n.inputs[0]->info.dtype);
+  }
+
+  /// Output types as the CPU op infers them from the inputs as lowered: a float16 input is now
+  /// float32 (Mod of float16 model inputs computes float32), a Cast to float16 still gives float16.
+  void infer_fallback_types(ir::Node& n) {
+    const cpu::OpDef* op = cpu::find_op(n.info.op_type);
+    if (!op) return;
+    cpu::InferContext ictx = ir::infer_context(n);
+    if (!op->infer(ictx).ok()) return;  // the types stay as the graph inferred them
+    for (std::size_t k = 0; k < n.outputs.size(); ++k)
+      if (n.outputs[k] && ictx.outputs[k].dtype != DataType::kUndefined)
+        n.outputs[k]->info.dtype = ictx.outputs[k].dtype;
   }
 
   Status fix_graph_outputs() {
@@ -297,14 +331,17 @@ class Lowerer {
     return {};
   }
 
-  /// Graph outputs keep the model's types: float16 is internal to the CUDA engine.
+  /// Graph outputs keep the model's types: a float16 the lowering chose is internal to the engine,
+  /// a float16 the model declares (a Cast to float16, float16 inputs) stays.
   DataType original_dtype(const ir::Value& v) const {
-    return v.info.dtype == DataType::kFloat16 ? DataType::kFloat32 : v.info.dtype;
+    auto it = declared_.find(v.name);
+    return it != declared_.end() ? it->second : v.info.dtype;
   }
 
   ir::Graph& g_;
   ir::BuildLog& log_;
   std::map<std::pair<ir::Value*, Format>, ir::Value*> converted_;
+  std::map<std::string, DataType> declared_;  ///< graph output -> the model's type
   int reformats_ = 0;
 };
 

@@ -140,13 +140,7 @@ Expected<std::int32_t> Lowering::add_weight(const ir::Value& v) {
 Expected<std::int32_t> Lowering::add_anonymous_output(const ir::Node& n, std::size_t slot) {
   const cpu::OpDef* op = cpu::find_op(n.info.op_type);
   if (!op) return std::int32_t{-1};  // the runtime will name the unknown op
-  cpu::InferContext ictx{n.info, {}, {}, {}, {}};
-  for (const ir::Value* v : n.inputs) {
-    ictx.inputs.push_back(v ? v->info : cpu::TensorInfo{});
-    ictx.present.push_back(v != nullptr);
-    ictx.values.push_back(v && v->is_constant ? &v->data : nullptr);
-  }
-  ictx.outputs.resize(n.outputs.size());
+  cpu::InferContext ictx = ir::infer_context(n);
   Status s = op->infer(ictx);
   if (!s.ok() || slot >= ictx.outputs.size() || ictx.outputs[slot].dtype == DataType::kUndefined)
     return std::int32_t{-1};

@@ -201,6 +201,17 @@ Status Graph::topological_sort() {
   return Status();
 }
 
+cpu::InferContext infer_context(const Node& n) {
+  cpu::InferContext ctx{n.info, {}, {}, {}, {}};
+  for (const Value* v : n.inputs) {
+    ctx.inputs.push_back(v ? v->info : cpu::TensorInfo{});
+    ctx.present.push_back(v != nullptr);
+    ctx.values.push_back(v && v->is_constant ? &v->data : nullptr);
+  }
+  ctx.outputs.resize(n.outputs.size());
+  return ctx;
+}
+
 Status Graph::infer_shapes() {
   for (Node* n : order_) {
     if (n->dead) continue;
@@ -214,13 +225,7 @@ Status Graph::infer_shapes() {
       return cpu::invalid(n->info, "takes " + std::to_string(def->min_inputs) + " to " +
                                        std::to_string(def->max_inputs) + " inputs, got " +
                                        std::to_string(n_in));
-    cpu::InferContext ctx{n->info, {}, {}, {}, {}};
-    for (const Value* v : n->inputs) {
-      ctx.inputs.push_back(v ? v->info : cpu::TensorInfo{});
-      ctx.present.push_back(v != nullptr);
-      ctx.values.push_back(v && v->is_constant ? &v->data : nullptr);
-    }
-    ctx.outputs.resize(n->outputs.size());
+    cpu::InferContext ctx = infer_context(*n);
     EDGERT_RETURN_IF_ERROR(def->infer(ctx));
     for (std::size_t i = 0; i < n->outputs.size() && i < ctx.outputs.size(); ++i) {
       if (!n->outputs[i]) continue;

@@ -103,4 +103,8 @@ class Graph {
   std::vector<Value*> outputs_;
 };
 
+/// The inference context of node `n` as the graph stands: its inputs' types and shapes, the
+/// values of its constant inputs, one empty output slot per output (ready for OpDef::infer).
+cpu::InferContext infer_context(const Node& n);
+
 }  // namespace edgert::ir

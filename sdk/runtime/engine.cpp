@@ -91,6 +91,7 @@ Status prepare_layer(Engine::Impl& impl, std::size_t li) {
   ictx.outputs.resize(l.outputs.size());
   Status s = layer.op->infer(ictx);
   if (!s.ok()) return s.with_context(what + " does not accept the tensors recorded in the engine");
+  layer.check_shapes = !layer.alias && cpu::shapes_depend_on_values(ictx);
   for (std::size_t k = 0; k < l.outputs.size(); ++k) {
     const std::int32_t t = l.outputs[k];
     const cpu::TensorInfo inferred = k < ictx.outputs.size() ? ictx.outputs[k] : cpu::TensorInfo{};
@@ -103,8 +104,11 @@ Status prepare_layer(Engine::Impl& impl, std::size_t li) {
       continue;
     }
     const engine::TensorDef& td = def.tensors[static_cast<std::size_t>(t)];
-    if (inferred.dtype != logical_dtype(td.dtype, gpu && l.type != "Reformat") ||
-        !shape_compatible(inferred.shape, td.shape))
+    // A CUDA engine stores float32 values in float16 where the builder chose fp16; an op that
+    // computes float16 itself (Cast to float16, float16 model inputs) matches it too.
+    const bool dtype_ok = inferred.dtype == td.dtype ||
+                          inferred.dtype == logical_dtype(td.dtype, gpu && l.type != "Reformat");
+    if (!dtype_ok || !shape_compatible(inferred.shape, td.shape))
       return make_error(StatusCode::kParseError,
                         what + " output " + std::to_string(k) + " '" + td.name +
                             "' is recorded as " + tensor_text(td.dtype, td.shape) +

@@ -149,6 +149,9 @@ Status ExecutionContext::execute(const std::vector<const Tensor*>& inputs,
     if (!layer.alias) {
       const auto t0 =
           profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      if (layer.check_shapes)
+        EDGERT_RETURN_IF_ERROR(cpu::check_output_shapes(*layer.op, layer.node, c.layer_inputs[li],
+                                                        c.layer_outputs[li]));
       cpu::ComputeContext cctx{layer.node, c.layer_inputs[li], c.layer_outputs[li]};
       Status s = layer.op->compute(cctx);
       if (!s.ok()) return s;  // kernel errors already name the layer (node_error)

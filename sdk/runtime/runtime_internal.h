@@ -26,6 +26,9 @@ struct Engine::Impl {
     cpu::NodeInfo node;
     const cpu::OpDef* op = nullptr;
     bool alias = false;  ///< a view: nothing to compute
+    /// Output shapes that depend on a run-time input's values (cpu::shapes_depend_on_values):
+    /// checked before every run of the layer.
+    bool check_shapes = false;
   };
   std::vector<Layer> layers;
   /// Per tensor: a view of its bytes when they live in the weights section (directly or through an

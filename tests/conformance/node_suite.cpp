@@ -3,23 +3,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include <catch2/catch.hpp>
+
+#include "edgert/builder.h"
+#include "edgert/engine.h"
+#include "edgert/runtime.h"
 #include "ir/interpreter.h"
 #include "onnx/importer.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace edgert::test {
 namespace {
-
-// The tolerance of ONNX's own backend test runner (numpy assert_allclose defaults it passes).
-constexpr double kRtol = 1e-3;
-constexpr double kAtol = 1e-7;
 
 CaseResult outcome_of(const std::string& name, const Status& s) {
   CaseResult r{
@@ -29,7 +32,7 @@ CaseResult outcome_of(const std::string& name, const Status& s) {
 }
 
 // Compares one output; empty string when it matches.
-std::string compare(const Tensor& got, const Tensor& want) {
+std::string compare(const Tensor& got, const Tensor& want, const Tolerance& tol) {
   if (got.dtype() != want.dtype())
     return std::string("dtype ") + dtype_name(got.dtype()) + " != expected " +
            dtype_name(want.dtype());
@@ -48,9 +51,10 @@ std::string compare(const Tensor& got, const Tensor& want) {
     }
     if (std::isnan(w) && std::isnan(g)) continue;
     if (std::isinf(w) && g == w) continue;
-    if (!(std::fabs(g - w) <= kAtol + kRtol * std::fabs(w))) {
+    if (!(std::fabs(g - w) <= tol.atol + tol.rtol * std::fabs(w))) {
       std::ostringstream os;
-      os << "element " << i << ": " << g << " != expected " << w << " (rtol " << kRtol << ")";
+      os << "element " << i << ": " << g << " != expected " << w << " (rtol " << tol.rtol
+         << ", atol " << tol.atol << ")";
       return os.str();
     }
   }
@@ -74,6 +78,15 @@ std::vector<std::string> sorted_files(const fs::path& dir, const std::string& pr
   return v;
 }
 
+/// `detail` with the suite's directory left out of the paths it names ("test_x/model.onnx: ..."),
+/// so a report reads the same wherever the suite is installed.
+std::string relative(std::string detail) {
+  const std::string root = node_suite_dir() + "/";
+  if (root.size() > 1)
+    for (std::size_t p; (p = detail.find(root)) != std::string::npos;) detail.erase(p, root.size());
+  return detail;
+}
+
 }  // namespace
 
 std::string node_suite_dir() {
@@ -82,41 +95,92 @@ std::string node_suite_dir() {
   return fs::is_directory(d) ? d : std::string();
 }
 
-CaseResult run_node_case(const std::string& dir) {
+std::vector<std::string> node_case_dirs(const std::string& root) {
+  std::vector<std::string> dirs;
+  for (const auto& e : fs::directory_iterator(root))
+    if (e.is_directory() && fs::exists(e.path() / "model.onnx")) dirs.push_back(e.path().string());
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+CaseRunner interpreter_runner() {
+  return [](const std::string& model) -> Expected<CaseRun> {
+    onnx::ImportOptions opts;
+    // Fold nothing: every op must run through its kernel, not through the importer.
+    opts.fold_constants = false;
+    auto imported = onnx::import_model(model, opts);
+    if (!imported) return imported.status();
+    std::shared_ptr<ir::Graph> graph = std::move(imported).value();
+    return CaseRun([graph](const std::vector<Tensor>& in) -> Expected<std::vector<Tensor>> {
+      const auto& gin = graph->inputs();
+      if (in.size() != gin.size())
+        return Status(StatusCode::kInvalidArgument, "test has " + std::to_string(in.size()) +
+                                                        " inputs, graph has " +
+                                                        std::to_string(gin.size()));
+      std::map<std::string, Tensor> inputs;
+      for (std::size_t i = 0; i < in.size(); ++i) inputs[gin[i]->name] = in[i];
+      auto run = ir::run_graph(*graph, inputs);
+      if (!run) return run.status();
+      return std::move(run->outputs);
+    });
+  };
+}
+
+CaseRunner engine_runner(const std::string& target, Precision p, EngineStats* stats) {
+  return [target, p, stats](const std::string& model) -> Expected<CaseRun> {
+    BuildConfig c;
+    c.onnx_path = model;
+    c.target = target;
+    c.precision = p;
+    BuildReport r;
+    auto bytes = build_engine(c, &r);
+    if (!bytes) return bytes.status();
+    auto engine = Engine::from_memory(std::move(bytes).value());
+    if (!engine) return engine.status();
+    if (stats) {
+      ++stats->engines;
+      stats->fallback_cases += r.fallback_layers > 0;
+    }
+    auto ctx = (*engine)->create_context();
+    if (!ctx) return ctx.status();
+    std::shared_ptr<ExecutionContext> context = std::move(ctx).value();
+    return CaseRun([context](const std::vector<Tensor>& in) -> Expected<std::vector<Tensor>> {
+      std::vector<const Tensor*> ins;
+      for (const auto& t : in) ins.push_back(&t);
+      std::vector<Tensor> outs;
+      Status s = context->execute(ins, outs);
+      if (!s.ok()) return s;
+      return outs;
+    });
+  };
+}
+
+CaseResult run_node_case(const std::string& dir, const CaseRunner& runner, const Tolerance& tol) {
   std::string name = fs::path(dir).filename().string();
-  onnx::ImportOptions opts;
-  // Fold nothing: every op must run through its kernel, not through the importer.
-  opts.fold_constants = false;
-  auto graph = onnx::import_model((fs::path(dir) / "model.onnx").string(), opts);
-  if (!graph) return outcome_of(name, graph.status());
+  auto run_case = runner((fs::path(dir) / "model.onnx").string());
+  if (!run_case) return outcome_of(name, run_case.status());
 
   int sets = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (!e.is_directory() || e.path().filename().string().rfind("test_data_set_", 0) != 0) continue;
     ++sets;
-    std::map<std::string, Tensor> inputs;
-    auto in_files = sorted_files(e.path(), "input_");
-    const auto& gin = (*graph)->inputs();
-    if (in_files.size() != gin.size())
-      return {name, CaseOutcome::kFailed,
-              "test has " + std::to_string(in_files.size()) + " inputs, graph has " +
-                  std::to_string(gin.size())};
-    for (std::size_t i = 0; i < in_files.size(); ++i) {
-      auto t = onnx::read_tensor_file(in_files[i]);
+    std::vector<Tensor> inputs;
+    for (const auto& f : sorted_files(e.path(), "input_")) {
+      auto t = onnx::read_tensor_file(f);
       if (!t) return outcome_of(name, t.status());
-      inputs[gin[i]->name] = std::move(t).value();
+      inputs.push_back(std::move(t).value());
     }
-    auto run = ir::run_graph(**graph, inputs);
+    auto run = (*run_case)(inputs);
     if (!run) return outcome_of(name, run.status());
     auto out_files = sorted_files(e.path(), "output_");
-    if (out_files.size() != run->outputs.size())
+    if (out_files.size() != run->size())
       return {name, CaseOutcome::kFailed,
               "expected " + std::to_string(out_files.size()) + " outputs, got " +
-                  std::to_string(run->outputs.size())};
+                  std::to_string(run->size())};
     for (std::size_t i = 0; i < out_files.size(); ++i) {
       auto want = onnx::read_tensor_file(out_files[i]);
       if (!want) return outcome_of(name, want.status());
-      std::string diff = compare(run->outputs[i], *want);
+      std::string diff = compare((*run)[i], *want, tol);
       if (!diff.empty())
         return {name, CaseOutcome::kFailed,
                 e.path().filename().string() + " output " + std::to_string(i) + ": " + diff};
@@ -126,7 +190,26 @@ CaseResult run_node_case(const std::string& dir) {
   return {name, CaseOutcome::kPassed, ""};
 }
 
-void write_report(const std::vector<CaseResult>& results, const std::string& path) {
+SuiteResult run_node_suite(const std::vector<std::string>& dirs, const CaseRunner& runner,
+                           const Tolerance& tol) {
+  const char* env = std::getenv("EDGERT_CONFORMANCE_PROGRESS");
+  const bool progress = env && std::string(env) == "1";
+  SuiteResult r;
+  for (const auto& d : dirs) {
+    if (progress) {
+      std::printf("node test %s\n", d.c_str());
+      std::fflush(stdout);
+    }
+    r.cases.push_back(run_node_case(d, runner, tol));
+    r.passed += r.cases.back().outcome == CaseOutcome::kPassed;
+    r.failed += r.cases.back().outcome == CaseOutcome::kFailed;
+    r.unsupported += r.cases.back().outcome == CaseOutcome::kUnsupported;
+  }
+  return r;
+}
+
+void write_report(const std::vector<CaseResult>& results, const std::string& path,
+                  const std::string& title, const Tolerance& tol) {
   std::size_t passed = 0, failed = 0, unsupported = 0;
   for (const auto& r : results) {
     passed += r.outcome == CaseOutcome::kPassed;
@@ -134,9 +217,13 @@ void write_report(const std::vector<CaseResult>& results, const std::string& pat
     unsupported += r.outcome == CaseOutcome::kUnsupported;
   }
   std::ofstream os(path);
-  os << "# ONNX backend node tests (libonnx-testdata)\n\n"
-     << "Generated by `test_onnx_conformance` (tests/conformance/); the suite is Debian's\n"
-     << "libonnx-testdata (ONNX 1.12). Tolerance: |got - want| <= " << kAtol << " + " << kRtol
+  if (title.empty())
+    os << "# ONNX backend node tests (libonnx-testdata)\n\n"
+       << "Generated by `test_onnx_conformance` (tests/conformance/); the suite is Debian's\n"
+       << "libonnx-testdata (ONNX 1.12).";
+  else
+    os << "# " << title;  // a heading line, a blank line and a paragraph the tolerance ends
+  os << " Tolerance: |got - want| <= " << tol.atol << " + " << tol.rtol
      << " * |want| for floating point, exact otherwise.\n\n"
      << "| total | passed | failed | unsupported |\n|---|---|---|---|\n"
      << "| " << results.size() << " | " << passed << " | " << failed << " | " << unsupported
@@ -144,16 +231,38 @@ void write_report(const std::vector<CaseResult>& results, const std::string& pat
   if (failed) {
     os << "## Failed\n\n";
     for (const auto& r : results)
-      if (r.outcome == CaseOutcome::kFailed) os << "- `" << r.name << "`: " << r.detail << "\n";
+      if (r.outcome == CaseOutcome::kFailed)
+        os << "- `" << r.name << "`: " << relative(r.detail) << "\n";
     os << "\n";
   }
   os << "## Unsupported (test: reason)\n\n";
   for (const auto& r : results)
     if (r.outcome == CaseOutcome::kUnsupported) {
-      std::string d = r.detail;
+      std::string d = relative(r.detail);
       std::replace(d.begin(), d.end(), '\n', ' ');
       os << "- `" << r.name << "`: " << d << "\n";
     }
+}
+
+void check_node_suite(const std::string& label, const CaseRunner& runner, const Tolerance& tol,
+                      const std::string& report_path, const std::function<std::string()>& title,
+                      std::size_t min_passed) {
+  const std::string root = node_suite_dir();
+  if (root.empty()) EDGERT_SKIP("libonnx-testdata not installed");
+  const std::vector<std::string> dirs = node_case_dirs(root);
+  REQUIRE(dirs.size() > 100);
+  const SuiteResult r = run_node_suite(dirs, runner, tol);
+  for (const auto& c : r.cases)
+    if (c.outcome == CaseOutcome::kFailed)
+      UNSCOPED_INFO(label << ": " << c.name << ": " << c.detail);
+  fs::create_directories(fs::path(report_path).parent_path());
+  write_report(r.cases, report_path, title ? title() : std::string(), tol);
+  std::printf(
+      "ONNX node tests, %s: %zu total, %zu passed, %zu failed, %zu unsupported (report: %s)\n",
+      label.c_str(), dirs.size(), r.passed, r.failed, r.unsupported, report_path.c_str());
+  std::fflush(stdout);
+  CHECK(r.failed == 0);
+  CHECK(r.passed >= min_passed);
 }
 
 }  // namespace edgert::test

@@ -11,6 +11,7 @@ EdgeRT comparison are the same. Constant folding is off so that EdgeRT's own fol
 exported shape computations (Flatten/Reshape chains) gets exercised.
 """
 import fcntl
+import inspect
 import os
 import sys
 import time
@@ -18,6 +19,13 @@ import time
 import numpy as np
 import torch
 import torchvision
+
+# torch 2.9 and later default to the dynamo-based exporter, which on torch 2.11 writes opset 18
+# (IR 10; its conversion to the requested 13 fails) and turns torch.flatten into a Reshape to a
+# constant shape. The TorchScript-based exporter writes opset 13 with Flatten, as older torch does
+# by default. (Read here, before benchmarks/export_models.py wraps torch.onnx.export.)
+LEGACY_EXPORTER = ({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters
+                   else {})
 
 MODELS = {
     "resnet18": lambda: torchvision.models.resnet18(weights=None),
@@ -54,7 +62,7 @@ def export(name, out_dir):
     # the up-to-date check above would accept.
     tmp = onnx_path + ".tmp"
     torch.onnx.export(model, x, tmp, opset_version=13, do_constant_folding=False,
-                      input_names=["input"], output_names=["output"])
+                      input_names=["input"], output_names=["output"], **LEGACY_EXPORTER)
     np.save(in_path + ".tmp.npy", x.numpy().astype(np.float32))
     np.save(out_path + ".tmp.npy", y.numpy().astype(np.float32))
     os.replace(in_path + ".tmp.npy", in_path)

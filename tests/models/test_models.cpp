@@ -5,8 +5,6 @@
 // reused afterwards, so plain `ctest` works (the first run needs python3-torch and the npm
 // registry).
 
-#include <sys/wait.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,36 +23,6 @@
 namespace edgert::test {
 namespace {
 
-const std::string kModelsDir = std::string(EDGERT_TEST_DATA_DIR) + "/models";
-const std::string kScriptsDir = std::string(EDGERT_SOURCE_DIR) + "/tests/models";
-
-bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-/// Runs `command` unless every file in `needed` exists; fails the test with the command's exit
-/// code if it fails or leaves a file missing. The scripts lock their output directory, so test
-/// cases run in parallel by `ctest -j` do not generate the same files twice at once.
-void ensure_generated(const std::vector<std::string>& needed, const std::string& command) {
-  bool missing = false;
-  for (const auto& f : needed) missing = missing || !file_exists(f);
-  if (!missing) return;
-  std::printf("generating test data: %s\n", command.c_str());
-  std::fflush(stdout);
-  const int raw = std::system(command.c_str());
-  const int code = raw == -1 ? -1 : (WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw));
-  INFO("command: " << command);
-  if (code != 0) FAIL("test data generation failed with exit code " << code);
-  for (const auto& f : needed) {
-    INFO("expected file: " << f);
-    REQUIRE(file_exists(f));
-  }
-}
-
 Tensor load_npy(const std::string& path) {
   auto t = read_npy(path);
   INFO(t.status().to_string());
@@ -71,7 +39,7 @@ void check_model(const std::string& model, const std::string& prefix,
   std::vector<Tensor> expected;
   for (int i = 0;; ++i) {
     const std::string f = prefix + "_output" + (i ? std::to_string(i) : std::string()) + ".npy";
-    if (!file_exists(f)) break;
+    if (!std::ifstream(f).good()) break;
     expected.push_back(load_npy(f));
   }
   REQUIRE(!expected.empty());
@@ -108,20 +76,18 @@ void check_model(const std::string& model, const std::string& prefix,
 }
 
 void check_torchvision(const std::string& name) {
-  const std::string prefix = kModelsDir + "/" + name;
-  ensure_generated({prefix + ".onnx", prefix + "_input.npy", prefix + "_output.npy"},
-                   "/usr/bin/python3 " + shell_quote(kScriptsDir + "/export_torchvision.py") + " " +
-                       shell_quote(kModelsDir) + " " + name);
-  check_model(prefix + ".onnx", prefix, "input");
+  auto prefix = torchvision_model(name);
+  INFO(prefix.status().to_string());
+  REQUIRE(prefix);
+  check_model(*prefix + ".onnx", *prefix, "input");
 }
 
 void check_ppocr(const std::string& which) {
-  const std::string dir = kModelsDir + "/ppocr";
-  const std::string prefix = dir + "/ppocr_" + which;
-  ensure_generated({prefix + ".onnx", prefix + "_input.npy", prefix + "_output.npy"},
-                   "bash " + shell_quote(kScriptsDir + "/setup_ppocr.sh") + " " + shell_quote(dir));
+  auto prefix = ppocr_model(which);
+  INFO(prefix.status().to_string());
+  REQUIRE(prefix);
   // Paddle2ONNX names the image input "x" in all three models.
-  check_model(prefix + ".onnx", prefix, "x");
+  check_model(*prefix + ".onnx", *prefix, "x");
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // The CPU fallback: a layer with no GPU tactic runs its CPU op. Inputs are copied to pinned host
 // memory, the stream is synchronized, the CPU op runs, and the outputs are copied back. Correct
 // for every op of the CPU table, slow, and never captured in a CUDA graph; the builder logs every
-// layer that gets it.
+// layer that gets it. A layer whose output shapes depend on a run-time input's values (Resize with
+// its scales fed as an engine input) has them checked against the engine's on every run.
 
 #include <vector>
 
@@ -58,6 +59,20 @@ class CpuFallback final : public Tactic {
       }
       outputs_.push_back(s);
     }
+    // As the engine verifier infers: float16 storage stands for float32 values, weights known.
+    cpu::InferContext ictx{node_, {}, {}, {}, {}};
+    std::vector<Tensor> weights(inputs_.size());
+    for (std::size_t k = 0; k < inputs_.size(); ++k) {
+      const Slot& s = inputs_[k];
+      const DataType t = s.dtype == DataType::kFloat16 ? DataType::kFloat32 : s.dtype;
+      ictx.inputs.push_back(s.present ? cpu::TensorInfo{t, s.shape} : cpu::TensorInfo{});
+      ictx.present.push_back(s.present);
+      if (s.weight)
+        weights[k] = Tensor::borrow(s.dtype, s.shape, const_cast<std::uint8_t*>(s.weight), nullptr);
+      ictx.values.push_back(s.weight ? &weights[k] : nullptr);
+    }
+    ictx.outputs.resize(outputs_.size());
+    check_shapes_ = op_->infer(ictx).ok() && cpu::shapes_depend_on_values(ictx);
     return {};
   }
 
@@ -86,6 +101,7 @@ class CpuFallback final : public Tactic {
       outs[k] = &out_t[k];
     }
     EDGERT_CUDA_TRY(cudaStreamSynchronize(rc.stream));
+    if (check_shapes_) EDGERT_RETURN_IF_ERROR(cpu::check_output_shapes(*op_, node_, ins, outs));
     cpu::ComputeContext cctx{node_, ins, outs};
     EDGERT_RETURN_IF_ERROR(op_->compute(cctx));
     for (std::size_t k = 0; k < outputs_.size(); ++k) {
@@ -112,6 +128,7 @@ class CpuFallback final : public Tactic {
   cpu::NodeInfo node_;
   std::vector<Slot> inputs_, outputs_;
   std::size_t scratch_ = 0;
+  bool check_shapes_ = false;
 };
 
 }  // namespace
