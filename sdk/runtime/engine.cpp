@@ -148,6 +148,12 @@ Expected<std::shared_ptr<const Engine>> Engine::prepare(std::shared_ptr<const vo
   auto impl = std::make_unique<Impl>();
   impl->storage = std::move(storage);
   impl->label = label;
+  EDGERT_RETURN_IF_ERROR(
+      impl->storage_memory
+          .record(size, MemoryKind::kHost, MemoryTag::kWeights, -1,
+                  context + " in host memory (" +
+                      (label == "<memory>" ? "an owned copy" : "the mapped file") + ")")
+          .with_context("loading " + context));
   impl->def = std::move(def).value();
   const engine::EngineDef& d = impl->def;
   EDGERT_RETURN_IF_ERROR(check_target(d.header.target).with_context(context));

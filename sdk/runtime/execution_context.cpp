@@ -47,13 +47,17 @@ Expected<std::unique_ptr<ExecutionContext>> Engine::create_context(
     return std::unique_ptr<ExecutionContext>(new ExecutionContext(std::move(ctx)));
   }
   if (options.profile) ctx->profile.assign(d.layers.size(), {});
-  const std::uint64_t arena_bytes = d.memory.arena_bytes ? d.memory.arena_bytes : 1;
-  auto arena = Tensor::allocate(DataType::kUInt8, Shape({static_cast<std::int64_t>(arena_bytes)}));
-  if (!arena) return arena.status().with_context("creating an execution context");
-  ctx->arena = std::move(arena).value();
-  std::memset(ctx->arena.raw(), kArenaPoison, ctx->arena.nbytes());
+  AllocationRequest r;
+  r.kind = MemoryKind::kHost;
+  r.bytes = d.memory.arena_bytes ? d.memory.arena_bytes : 1;
+  r.alignment = 64;
+  r.tag = MemoryTag::kActivations;
+  r.label = "the activation arena";
+  Status s = ctx->arena.allocate(r);
+  if (!s.ok()) return s.with_context("creating an execution context");
+  std::memset(ctx->arena.get(), kArenaPoison, ctx->arena.size());
 
-  auto* base = static_cast<std::uint8_t*>(ctx->arena.raw());
+  auto* base = static_cast<std::uint8_t*>(ctx->arena.get());
   ctx->views.resize(d.tensors.size());
   for (std::size_t i = 0; i < d.tensors.size(); ++i) {
     const engine::TensorDef& t = d.tensors[i];
@@ -184,6 +188,30 @@ Status ExecutionContext::set_tensor_address(const std::string& name, void* devic
 }
 void* ExecutionContext::tensor_address(const std::string& name) const {
   return impl_->gpu ? cuda_backend::tensor_address(*impl_->gpu, name) : nullptr;
+}
+
+const char* io_memory_name(IoMemory m) noexcept {
+  switch (m) {
+    case IoMemory::kAuto: return "auto";
+    case IoMemory::kZeroCopy: return "zero-copy";
+    case IoMemory::kStaged: return "staged";
+  }
+  return "?";
+}
+
+Status ExecutionContext::execute() {
+  if (impl_->gpu) return cuda_backend::execute_host(*impl_->gpu);
+  return make_error(StatusCode::kInvalidArgument,
+                    "execute() without tensors runs a CUDA engine on its host I/O buffers; this is "
+                    "a CPU engine: use execute(inputs, outputs)");
+}
+
+void* ExecutionContext::host_tensor_address(const std::string& name) const {
+  return impl_->gpu ? cuda_backend::host_tensor_address(*impl_->gpu, name) : nullptr;
+}
+
+IoMemory ExecutionContext::io_memory() const noexcept {
+  return impl_->gpu ? cuda_backend::io_memory(*impl_->gpu) : IoMemory::kAuto;
 }
 
 Status ExecutionContext::enqueue() {

@@ -29,6 +29,9 @@ Expected<std::shared_ptr<GpuContext>> create_context(std::shared_ptr<GpuEngine> 
 Status execute(GpuContext& ctx, const std::vector<const Tensor*>& inputs,
                std::vector<Tensor>& outputs, const TensorObserver& observer);
 Status enqueue(GpuContext& ctx);
+Status execute_host(GpuContext& ctx);
+void* host_tensor_address(const GpuContext& ctx, const std::string& name);
+IoMemory io_memory(const GpuContext& ctx);
 Status synchronize(GpuContext& ctx);
 void* stream(const GpuContext& ctx);
 Status set_tensor_address(GpuContext& ctx, const std::string& name, void* ptr);

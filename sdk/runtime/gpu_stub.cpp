@@ -35,6 +35,9 @@ Status execute(GpuContext&, const std::vector<const Tensor*>&, std::vector<Tenso
   return not_built();
 }
 Status enqueue(GpuContext&) { return not_built(); }
+Status execute_host(GpuContext&) { return not_built(); }
+void* host_tensor_address(const GpuContext&, const std::string&) { return nullptr; }
+IoMemory io_memory(const GpuContext&) { return IoMemory::kAuto; }
 Status synchronize(GpuContext&) { return not_built(); }
 void* stream(const GpuContext&) { return nullptr; }
 Status set_tensor_address(GpuContext&, const std::string&, void*) { return not_built(); }

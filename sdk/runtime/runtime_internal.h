@@ -12,6 +12,7 @@
 #include "edgert/runtime.h"
 #include "engine/engine_def.h"
 #include "kernels/cpu/op_def.h"
+#include "memory/tracked_memory.h"
 #include "runtime/gpu_backend.h"
 
 namespace edgert {
@@ -19,6 +20,8 @@ namespace edgert {
 struct Engine::Impl {
   /// Keeps the engine's bytes alive (a MappedFile or an aligned copy); weights point into it.
   std::shared_ptr<const void> storage;
+  /// The engine's bytes in host memory (mapped file or owned copy), as the tracker sees them.
+  MeasuredMemory storage_memory;
   std::string label;  ///< path or "<memory>", for messages
   engine::EngineDef def;
 
@@ -45,7 +48,7 @@ struct Engine::Impl {
 
 struct ExecutionContext::Impl {
   std::shared_ptr<const Engine> engine;
-  Tensor arena;               ///< uint8 [arena_bytes], 64-byte aligned
+  TrackedMemory arena;        ///< arena_bytes, 64-byte aligned (CPU engines)
   std::vector<Tensor> views;  ///< per engine tensor; inputs/outputs/aliases rebound per execute
   std::vector<std::vector<const Tensor*>> layer_inputs;  ///< per layer, null = omitted
   std::vector<std::vector<Tensor*>> layer_outputs;       ///< per layer, null = omitted

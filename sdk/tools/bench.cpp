@@ -34,6 +34,7 @@
 #include "edgert/device.h"
 #include "edgert/engine.h"
 #include "edgert/half.h"
+#include "edgert/memory_report.h"
 #include "edgert/runtime.h"
 #include "tools/bench_runner.h"
 #include "tools/build_options.h"
@@ -56,7 +57,7 @@ struct BenchArgs {
   std::int64_t iterations = 10;
   double duration = 3.0, warmup_ms = 200.0;
   int streams = 1, device = 0;
-  bool threads = false, cuda_graph = false, no_data_transfers = false;
+  bool threads = false, cuda_graph = false, no_data_transfers = false, memory_report = false;
 };
 
 BenchArgs& bench_args() {
@@ -370,6 +371,9 @@ CLI::App* setup_bench_command(CLI::App& app) {
                  "Per-layer profile of a separate profiled run, as JSON");
   sub.add_option("--export-times", a.export_times, "Per-iteration times of the timed run, as JSON");
   sub.add_option("--report-json", a.report_json, "Write the summary as JSON");
+  sub.add_flag("--memory-report", a.memory_report,
+               "Print the memory the run used: current and peak per tag and kind (tracking "
+               "allocator; `edgert memreport` gives the whole report)");
   return &sub;
 }
 
@@ -601,6 +605,7 @@ int run_bench_command() {
     if (Status st = tools::write_text(a.export_times, t.dump(1) + "\n", a); !st.ok())
       return tools::fail(cmd, st);
   }
+  if (a.memory_report) std::fputs(memory_usage_text().c_str(), stdout);
   // The timed run's contexts are done: free them (device memory) before the profiling run.
   owned.clear();
   contexts.clear();

@@ -28,3 +28,5 @@ CLI::App* setup_eval_command(CLI::App& app);
 int run_eval_command();
 CLI::App* setup_bench_command(CLI::App& app);
 int run_bench_command();
+CLI::App* setup_memreport_command(CLI::App& app);
+int run_memreport_command();

@@ -7,9 +7,13 @@
 int main(int argc, char** argv) {
   using edgert::tools::Command;
   const Command commands[] = {
-      {setup_build_command, run_build_command},     {setup_inspect_command, run_inspect_command},
-      {setup_run_command, run_run_command},         {setup_eval_command, run_eval_command},
-      {setup_devices_command, run_devices_command}, {setup_bench_command, run_bench_command},
+      {setup_build_command, run_build_command},
+      {setup_inspect_command, run_inspect_command},
+      {setup_run_command, run_run_command},
+      {setup_eval_command, run_eval_command},
+      {setup_devices_command, run_devices_command},
+      {setup_bench_command, run_bench_command},
+      {setup_memreport_command, run_memreport_command},
   };
   CLI::App app{"EdgeRT host tool"};
   app.require_subcommand(1);

@@ -19,70 +19,29 @@
 #include "core/npy.h"
 #include "edgert/builder.h"
 #include "edgert/engine.h"
+#include "fashion_engine.h"
 #include "test_util.h"
+#include "tools/tool_util.h"
 
 namespace fs = std::filesystem;
 using namespace edgert;  // NOLINT(google-build-using-namespace): test file
 using nlohmann::json;
+using test::read_json;
+using test::read_text;
+using test::ToolRun;
 
 namespace {
 
 const std::string kModel = std::string(EDGERT_SOURCE_DIR) + "/examples/fashion/fashion_resnet.onnx";
 const std::string kWork = std::string(EDGERT_TEST_DATA_DIR) + "/bench";
 
-struct ToolRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-/// Runs `edgert ARGS`; stdout and stderr are kept under kWork/<tag>.{out,err}.
 ToolRun run_tool(const std::string& args, const std::string& tag) {
-  fs::create_directories(kWork);
-  const std::string out = kWork + "/" + tag + ".out";
-  const std::string err = kWork + "/" + tag + ".err";
-  const std::string cmd =
-      std::string("'") + EDGERT_TOOL + "' " + args + " > '" + out + "' 2> '" + err + "'";
-  const int status = std::system(cmd.c_str());
-  ToolRun r;
-  r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_text(out);
-  r.err = read_text(err);
-  return r;
-}
-
-json read_json(const std::string& path) {
-  std::ifstream f(path);
-  REQUIRE(f);
-  return json::parse(f);
+  return test::run_tool(args, kWork + "/" + tag);
 }
 
 /// The fashion model built for `target` at batch 8, once per target.
 std::string fashion_engine(const std::string& target = "cpu") {
-  const std::string path = kWork + "/fashion_b8_" + target + ".engine";
-  if (fs::exists(path)) return path;
-  fs::create_directories(kWork);
-  BuildConfig c;
-  c.onnx_path = kModel;
-  c.batch = 8;
-  c.target = target;
-  auto bytes = build_engine(c);
-  REQUIRE(bytes);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(bytes->data()),
-            static_cast<std::streamsize>(bytes->size()));
-    REQUIRE(f);
-  }
-  fs::rename(tmp, path);
-  return path;
+  return test::fashion_engine_file(kWork + "/fashion_b8_" + target + ".engine", 8, target);
 }
 
 std::size_t engine_layers(const std::string& path) {

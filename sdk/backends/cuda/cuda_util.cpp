@@ -22,42 +22,46 @@ Status cublas_status(cublasStatus_t st, const std::string& what) {
   return Status(code, what + " failed: cuBLAS status " + std::to_string(static_cast<int>(st)));
 }
 
-Status DeviceBuffer::allocate(std::size_t bytes, const std::string& what) {
-  reset();
-  if (bytes == 0) bytes = 1;
-  cudaError_t err = cudaMalloc(&ptr_, bytes);
-  if (err != cudaSuccess) {
-    ptr_ = nullptr;
+namespace {
+
+Expected<void*> tracked(MemoryKind kind, std::size_t bytes, const std::string& what,
+                        MemoryTag tag) {
+  AllocationRequest r;
+  r.kind = kind;
+  r.bytes = bytes ? bytes : 1;
+  r.tag = tag;
+  r.label = what;
+  if (cudaGetDevice(&r.device) != cudaSuccess) {
     cudaGetLastError();
-    return cuda_status(
-        err, "allocating " + std::to_string(bytes) + " bytes of device memory for " + what);
+    r.device = 0;
   }
-  bytes_ = bytes;
+  return tracking_allocator().allocate(r);
+}
+
+}  // namespace
+
+Status DeviceBuffer::allocate(std::size_t bytes, const std::string& what, MemoryTag tag) {
+  reset();
+  EDGERT_ASSIGN_OR_RETURN(ptr_, tracked(MemoryKind::kDevice, bytes, what, tag));
+  bytes_ = bytes ? bytes : 1;
   return {};
 }
 
 void DeviceBuffer::reset() {
-  if (ptr_) cudaFree(ptr_);
+  tracking_allocator().deallocate(ptr_);
   ptr_ = nullptr;
   bytes_ = 0;
 }
 
-Status PinnedBuffer::allocate(std::size_t bytes, const std::string& what) {
+Status PinnedBuffer::allocate(std::size_t bytes, const std::string& what, MemoryTag tag) {
   reset();
-  if (bytes == 0) bytes = 1;
-  cudaError_t err = cudaMallocHost(&ptr_, bytes);
-  if (err != cudaSuccess) {
-    ptr_ = nullptr;
-    cudaGetLastError();
-    return cuda_status(
-        err, "allocating " + std::to_string(bytes) + " bytes of pinned memory for " + what);
-  }
-  bytes_ = bytes;
+  EDGERT_ASSIGN_OR_RETURN(ptr_, tracked(MemoryKind::kPinned, bytes, what, tag));
+  bytes_ = bytes ? bytes : 1;
   return {};
 }
 
 void PinnedBuffer::reset() {
-  if (ptr_) cudaFreeHost(ptr_);
+  tracking_allocator().deallocate(ptr_);
   ptr_ = nullptr;
   bytes_ = 0;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "edgert/memory.h"
 #include "edgert/status.h"
 
 namespace edgert::cuda_backend {
@@ -39,7 +40,7 @@ Status cublas_status(cublasStatus_t st, const std::string& what);
       return ::edgert::cuda_backend::cublas_status(edgert_st_, #expr); \
   } while (0)
 
-/// Device memory owned by one object (cudaMalloc / cudaFree).
+/// Device memory owned by one object, allocated through the tracking allocator.
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
@@ -57,8 +58,9 @@ class DeviceBuffer {
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
-  /// Allocates `bytes` (at least 1); `what` names the buffer in the out-of-memory message.
-  Status allocate(std::size_t bytes, const std::string& what);
+  /// Allocates `bytes` (at least 1) of device memory tagged `tag`; `what` names the buffer in the
+  /// tracker and in the out-of-memory message.
+  Status allocate(std::size_t bytes, const std::string& what, MemoryTag tag);
   void reset();
   void* get() const { return ptr_; }
   std::size_t size() const { return bytes_; }
@@ -72,14 +74,25 @@ class DeviceBuffer {
   std::size_t bytes_ = 0;
 };
 
-/// Pinned (page-locked) host memory, for asynchronous copies.
+/// Pinned (page-locked, mapped) host memory for asynchronous copies and zero-copy access, allocated
+/// through the tracking allocator.
 class PinnedBuffer {
  public:
   PinnedBuffer() = default;
   ~PinnedBuffer() { reset(); }
   PinnedBuffer(const PinnedBuffer&) = delete;
   PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  Status allocate(std::size_t bytes, const std::string& what);
+  PinnedBuffer(PinnedBuffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(o.bytes_) {}
+  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      bytes_ = o.bytes_;
+    }
+    return *this;
+  }
+  Status allocate(std::size_t bytes, const std::string& what, MemoryTag tag);
   void reset();
   void* get() const { return ptr_; }
   std::size_t size() const { return bytes_; }

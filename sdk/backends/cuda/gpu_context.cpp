@@ -6,6 +6,7 @@
 #include <nvtx3/nvToolsExt.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "backends/cuda/gpu_state.h"
@@ -21,7 +22,12 @@ struct GpuContext {
   cudaStream_t stream = nullptr;  ///< handles.stream
   DeviceBuffer arena, workspace;
   PinnedBuffer host_scratch;
-  std::vector<DeviceBuffer> own_inputs, own_outputs;
+  IoMemory io_mode = IoMemory::kStaged;
+  /// The context's own I/O: host-visible buffers (mapped in zero-copy mode, staging otherwise),
+  /// device buffers (staged mode only), and the device addresses of the own buffers.
+  std::vector<PinnedBuffer> host_inputs, host_outputs;
+  std::vector<DeviceBuffer> dev_inputs, dev_outputs;
+  std::vector<void*> own_inputs, own_outputs;
   std::vector<void*> inputs, outputs;  ///< bound device addresses
   std::vector<void*> addr;             ///< per engine tensor
   std::vector<LayerIO> io;             ///< per layer
@@ -48,6 +54,7 @@ constexpr std::size_t kCublasWorkspace = std::size_t{4} << 20;
 
 StreamHandles::~StreamHandles() {
   if (stream) cudaStreamSynchronize(stream);
+  if (measured_id) tracking_allocator().release_measured(measured_id);
   if (cublaslt) cublasLtDestroy(cublaslt);
   if (cublas) cublasDestroy(cublas);
   if (cudnn) cudnnDestroy(cudnn);
@@ -55,11 +62,26 @@ StreamHandles::~StreamHandles() {
 }
 
 Status StreamHandles::create() {
+  // What the stream and the library handles take on the device is not allocated through EdgeRT:
+  // it is measured as the drop in free device memory and recorded as a "library" entry.
+  std::size_t free_before = 0, free_after = 0, total = 0;
+  const bool measure = cudaMemGetInfo(&free_before, &total) == cudaSuccess;
   EDGERT_CUDA_TRY(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   EDGERT_CUDNN_TRY(cudnnCreate(&cudnn));
   EDGERT_CUBLAS_TRY(cublasCreate(&cublas));
   EDGERT_CUBLAS_TRY(cublasLtCreate(&cublaslt));
-  EDGERT_RETURN_IF_ERROR(cublas_workspace.allocate(kCublasWorkspace, "cuBLAS workspace"));
+  if (measure && cudaMemGetInfo(&free_after, &total) == cudaSuccess && free_after < free_before) {
+    int device = 0;
+    cudaGetDevice(&device);
+    EDGERT_ASSIGN_OR_RETURN(
+        measured_id,
+        tracking_allocator().record_measured(
+            free_before - free_after, MemoryKind::kDevice, MemoryTag::kLibrary, device,
+            "stream and cuDNN/cuBLAS handles (measured: free device memory before/after)"));
+  }
+  cudaGetLastError();
+  EDGERT_RETURN_IF_ERROR(
+      cublas_workspace.allocate(kCublasWorkspace, "cuBLAS workspace", MemoryTag::kLibrary));
   EDGERT_CUBLAS_TRY(cublasSetWorkspace(cublas, cublas_workspace.get(), cublas_workspace.size()));
   return {};
 }
@@ -149,6 +171,31 @@ Status capture(GpuContext& c) {
 
 }  // namespace
 
+/// kAuto resolved: EDGERT_IO_MEMORY, then the device kind (integrated: zero-copy).
+static Expected<IoMemory> resolve_io_memory(IoMemory wanted, int device) {
+  if (wanted == IoMemory::kAuto) {
+    const char* env = std::getenv("EDGERT_IO_MEMORY");
+    const std::string v = env ? env : "";
+    if (v == "zero-copy") {
+      wanted = IoMemory::kZeroCopy;
+    } else if (v == "staged") {
+      wanted = IoMemory::kStaged;
+    } else if (!v.empty() && v != "auto") {
+      return Status(StatusCode::kInvalidArgument,
+                    "EDGERT_IO_MEMORY='" + v + "': expected zero-copy, staged or auto");
+    }
+  }
+  int integrated = 0, can_map = 0;
+  EDGERT_CUDA_TRY(cudaDeviceGetAttribute(&integrated, cudaDevAttrIntegrated, device));
+  EDGERT_CUDA_TRY(cudaDeviceGetAttribute(&can_map, cudaDevAttrCanMapHostMemory, device));
+  if (wanted == IoMemory::kAuto)
+    wanted = integrated && can_map ? IoMemory::kZeroCopy : IoMemory::kStaged;
+  if (wanted == IoMemory::kZeroCopy && !can_map)
+    return Status(StatusCode::kUnsupported,
+                  "zero-copy I/O: device " + std::to_string(device) + " cannot map host memory");
+  return wanted;
+}
+
 Expected<std::shared_ptr<GpuContext>> create_context(std::shared_ptr<GpuEngine> engine,
                                                      const engine::EngineDef& def,
                                                      const ContextOptions& options) {
@@ -163,25 +210,42 @@ Expected<std::shared_ptr<GpuContext>> create_context(std::shared_ptr<GpuEngine> 
   c->options = options;
   EDGERT_RETURN_IF_ERROR(c->handles.create());
   c->stream = c->handles.stream;
-  EDGERT_RETURN_IF_ERROR(c->arena.allocate(def.memory.arena_bytes, "the activation arena"));
-  EDGERT_RETURN_IF_ERROR(c->workspace.allocate(c->engine->workspace_bytes, "the layer workspace"));
+  EDGERT_RETURN_IF_ERROR(
+      c->arena.allocate(def.memory.arena_bytes, "the activation arena", MemoryTag::kActivations));
+  EDGERT_RETURN_IF_ERROR(c->workspace.allocate(c->engine->workspace_bytes, "the layer workspace",
+                                               MemoryTag::kWorkspace));
   if (c->engine->host_scratch_bytes)
-    EDGERT_RETURN_IF_ERROR(
-        c->host_scratch.allocate(c->engine->host_scratch_bytes, "CPU fallback layers"));
-  for (auto t : def.inputs) {
-    DeviceBuffer b;
-    const auto& td = def.tensors[static_cast<std::size_t>(t)];
-    EDGERT_RETURN_IF_ERROR(b.allocate(td.nbytes, "input '" + td.name + "'"));
-    c->inputs.push_back(b.get());
-    c->own_inputs.push_back(std::move(b));
+    EDGERT_RETURN_IF_ERROR(c->host_scratch.allocate(c->engine->host_scratch_bytes,
+                                                    "CPU fallback layers", MemoryTag::kWorkspace));
+  EDGERT_ASSIGN_OR_RETURN(c->io_mode, resolve_io_memory(options.io_memory, c->engine->device));
+  for (int side = 0; side < 2; ++side) {
+    const auto& list = side == 0 ? def.inputs : def.outputs;
+    auto& host = side == 0 ? c->host_inputs : c->host_outputs;
+    auto& dev = side == 0 ? c->dev_inputs : c->dev_outputs;
+    auto& own = side == 0 ? c->own_inputs : c->own_outputs;
+    for (auto t : list) {
+      const auto& td = def.tensors[static_cast<std::size_t>(t)];
+      const std::string what = (side == 0 ? "input '" : "output '") + td.name + "'";
+      PinnedBuffer h;
+      EDGERT_RETURN_IF_ERROR(h.allocate(
+          td.nbytes,
+          what + (c->io_mode == IoMemory::kZeroCopy ? " (zero-copy)" : " (host staging)"),
+          MemoryTag::kIO));
+      void* device_address = nullptr;
+      if (c->io_mode == IoMemory::kZeroCopy) {
+        EDGERT_CUDA_TRY(cudaHostGetDevicePointer(&device_address, h.get(), 0));
+      } else {
+        DeviceBuffer d;
+        EDGERT_RETURN_IF_ERROR(d.allocate(td.nbytes, what, MemoryTag::kIO));
+        device_address = d.get();
+        dev.push_back(std::move(d));
+      }
+      host.push_back(std::move(h));
+      own.push_back(device_address);
+    }
   }
-  for (auto t : def.outputs) {
-    DeviceBuffer b;
-    const auto& td = def.tensors[static_cast<std::size_t>(t)];
-    EDGERT_RETURN_IF_ERROR(b.allocate(td.nbytes, "output '" + td.name + "'"));
-    c->outputs.push_back(b.get());
-    c->own_outputs.push_back(std::move(b));
-  }
+  c->inputs = c->own_inputs;
+  c->outputs = c->own_outputs;
   if (options.profile) {
     c->events.resize(def.layers.size() + 1, nullptr);
     for (auto& e : c->events) EDGERT_CUDA_TRY(cudaEventCreate(&e));
@@ -231,13 +295,13 @@ Status set_tensor_address(GpuContext& c, const std::string& name, void* ptr) {
   const auto& d = *c.def;
   for (std::size_t k = 0; k < d.inputs.size(); ++k)
     if (d.tensors[static_cast<std::size_t>(d.inputs[k])].name == name) {
-      c.inputs[k] = ptr ? ptr : c.own_inputs[k].get();
+      c.inputs[k] = ptr ? ptr : c.own_inputs[k];
       c.dirty = true;
       return {};
     }
   for (std::size_t k = 0; k < d.outputs.size(); ++k)
     if (d.tensors[static_cast<std::size_t>(d.outputs[k])].name == name) {
-      c.outputs[k] = ptr ? ptr : c.own_outputs[k].get();
+      c.outputs[k] = ptr ? ptr : c.own_outputs[k];
       c.dirty = true;
       return {};
     }
@@ -254,13 +318,65 @@ void* tensor_address(const GpuContext& c, const std::string& name) {
   return nullptr;
 }
 
+namespace {
+
+/// Staged mode: the inputs of the own buffers copied from the host staging to the device.
+Status stage_in(GpuContext& c) {
+  if (c.io_mode != IoMemory::kStaged) return {};
+  for (std::size_t k = 0; k < c.inputs.size(); ++k)
+    if (c.inputs[k] == c.own_inputs[k])
+      EDGERT_CUDA_TRY(cudaMemcpyAsync(c.inputs[k], c.host_inputs[k].get(), c.host_inputs[k].size(),
+                                      cudaMemcpyHostToDevice, c.stream));
+  return {};
+}
+
+Status stage_out(GpuContext& c) {
+  if (c.io_mode != IoMemory::kStaged) return {};
+  for (std::size_t k = 0; k < c.outputs.size(); ++k)
+    if (c.outputs[k] == c.own_outputs[k])
+      EDGERT_CUDA_TRY(cudaMemcpyAsync(c.host_outputs[k].get(), c.outputs[k],
+                                      c.host_outputs[k].size(), cudaMemcpyDeviceToHost, c.stream));
+  return {};
+}
+
+}  // namespace
+
+Status execute_host(GpuContext& c) {
+  DeviceGuard guard(c.engine->device);
+  EDGERT_RETURN_IF_ERROR(stage_in(c));
+  EDGERT_RETURN_IF_ERROR(enqueue(c));
+  EDGERT_RETURN_IF_ERROR(stage_out(c));
+  return synchronize(c);
+}
+
+void* host_tensor_address(const GpuContext& c, const std::string& name) {
+  const auto& d = *c.def;
+  for (std::size_t k = 0; k < d.inputs.size(); ++k)
+    if (d.tensors[static_cast<std::size_t>(d.inputs[k])].name == name)
+      return c.host_inputs[k].get();
+  for (std::size_t k = 0; k < d.outputs.size(); ++k)
+    if (d.tensors[static_cast<std::size_t>(d.outputs[k])].name == name)
+      return c.host_outputs[k].get();
+  return nullptr;
+}
+
+IoMemory io_memory(const GpuContext& c) { return c.io_mode; }
+
 Status execute(GpuContext& c, const std::vector<const Tensor*>& inputs,
                std::vector<Tensor>& outputs, const TensorObserver& observer) {
   DeviceGuard guard(c.engine->device);
   const auto& d = *c.def;
-  for (std::size_t k = 0; k < inputs.size(); ++k)
-    EDGERT_CUDA_TRY(cudaMemcpyAsync(c.inputs[k], inputs[k]->raw(), inputs[k]->nbytes(),
-                                    cudaMemcpyHostToDevice, c.stream));
+  // The host buffers may still be read by work enqueued before (enqueue() without a wait).
+  EDGERT_RETURN_IF_ERROR(synchronize(c));
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    if (c.inputs[k] != c.own_inputs[k]) {  // bound by set_tensor_address(): copy there
+      EDGERT_CUDA_TRY(cudaMemcpyAsync(c.inputs[k], inputs[k]->raw(), inputs[k]->nbytes(),
+                                      cudaMemcpyHostToDevice, c.stream));
+    } else if (inputs[k]->raw() != c.host_inputs[k].get()) {
+      std::memcpy(c.host_inputs[k].get(), inputs[k]->raw(), inputs[k]->nbytes());
+    }
+  }
+  EDGERT_RETURN_IF_ERROR(stage_in(c));
   if (!observer) {
     EDGERT_RETURN_IF_ERROR(enqueue(c));
   } else {
@@ -285,10 +401,16 @@ Status execute(GpuContext& c, const std::vector<const Tensor*>& inputs,
       }
     }
   }
+  EDGERT_RETURN_IF_ERROR(stage_out(c));
   for (std::size_t k = 0; k < outputs.size(); ++k)
-    EDGERT_CUDA_TRY(cudaMemcpyAsync(outputs[k].raw(), c.outputs[k], outputs[k].nbytes(),
-                                    cudaMemcpyDeviceToHost, c.stream));
-  return synchronize(c);
+    if (c.outputs[k] != c.own_outputs[k])
+      EDGERT_CUDA_TRY(cudaMemcpyAsync(outputs[k].raw(), c.outputs[k], outputs[k].nbytes(),
+                                      cudaMemcpyDeviceToHost, c.stream));
+  EDGERT_RETURN_IF_ERROR(synchronize(c));
+  for (std::size_t k = 0; k < outputs.size(); ++k)
+    if (c.outputs[k] == c.own_outputs[k] && outputs[k].raw() != c.host_outputs[k].get())
+      std::memcpy(outputs[k].raw(), c.host_outputs[k].get(), outputs[k].nbytes());
+  return {};
 }
 
 std::vector<LayerProfile> layer_profile(const GpuContext& c) {

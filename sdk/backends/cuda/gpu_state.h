@@ -32,6 +32,7 @@ struct StreamHandles {
   cublasHandle_t cublas = nullptr;
   cublasLtHandle_t cublaslt = nullptr;
   DeviceBuffer cublas_workspace;
+  std::uint64_t measured_id = 0;  ///< the tracker's entry for the handles' own device memory
 
   StreamHandles() = default;
   StreamHandles(const StreamHandles&) = delete;

@@ -134,7 +134,7 @@ Expected<cuda::ActParams> fused_activation(const LayerView& layer) {
 }
 
 Status upload(const void* host, std::size_t bytes, DeviceBuffer& dst, const std::string& what) {
-  EDGERT_RETURN_IF_ERROR(dst.allocate(bytes, what));
+  EDGERT_RETURN_IF_ERROR(dst.allocate(bytes, what, MemoryTag::kWeights));
   if (bytes) EDGERT_CUDA_TRY(cudaMemcpy(dst.get(), host, bytes, cudaMemcpyHostToDevice));
   return {};
 }

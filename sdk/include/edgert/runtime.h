@@ -26,6 +26,14 @@ namespace edgert {
 /// Sees a tensor by name; the tensor (and its memory) is only valid during the call.
 using TensorObserver = std::function<void(const std::string& name, const Tensor& t)>;
 
+/// Where a CUDA context keeps its inputs and outputs.
+enum class IoMemory : std::uint8_t {
+  kAuto = 0,      ///< zero-copy on an integrated GPU (Jetson), staged on a discrete one
+  kZeroCopy = 1,  ///< mapped pinned host memory the GPU reads and writes directly: no copies
+  kStaged = 2,    ///< device memory plus pinned host buffers, copied asynchronously on the stream
+};
+const char* io_memory_name(IoMemory m) noexcept;
+
 struct ContextOptions {
   /// CUDA engines: capture the whole enqueue into a CUDA graph on the first enqueue() after the
   /// bindings change and replay it afterwards (much lower launch overhead at small batch). When
@@ -37,6 +45,9 @@ struct ContextOptions {
   /// CUDA engines: the device ordinal (the engine's weights live on the device of the first
   /// context; every context of one engine must use the same device).
   int device = 0;
+  /// CUDA engines: the I/O memory mode. kAuto reads the environment variable EDGERT_IO_MEMORY
+  /// (zero-copy | staged | auto) first, so the integrated path can be forced on a discrete GPU.
+  IoMemory io_memory = IoMemory::kAuto;
 };
 
 /// Time spent in one layer over the profiled runs.
@@ -59,6 +70,19 @@ class ExecutionContext {
   /// empty (resized and allocated here) or one tensor per Engine::outputs() entry, each either
   /// empty (allocated here) or of the declared type and shape (written in place).
   Status execute(const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs);
+
+  /// CUDA engines: runs on the host-visible I/O buffers (host_tensor_address()): the inputs
+  /// written there are read, the outputs are there when it returns. Zero-copy: the GPU works on
+  /// them in place; staged: asynchronous copies to and from the device buffers around the layers.
+  /// kInvalidArgument on the CPU backend.
+  Status execute();
+  /// CUDA engines: the host-visible buffer of an input or output (mapped pinned memory in
+  /// zero-copy mode, the pinned staging buffer otherwise), of the declared type and size, valid
+  /// for the context's lifetime: fill inputs in place (a camera frame, a preprocessing result) and
+  /// read outputs without another copy. Null for an unknown name or on the CPU.
+  void* host_tensor_address(const std::string& name) const;
+  /// The I/O mode this context resolved kAuto to (kAuto itself on the CPU).
+  IoMemory io_memory() const noexcept;
 
   /// Called with every graph input, then with every layer output right after the layer ran
   /// (calibration, debugging, accuracy bisection). The tensor may live in the context's arena and
