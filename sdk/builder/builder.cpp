@@ -260,10 +260,11 @@ Expected<std::vector<std::uint8_t>> build_engine(const BuildConfig& cfg, BuildRe
     const Shape& s = in->info.shape;
     if (!text.empty() && s.rank() == 4) {
       EDGERT_ASSIGN_OR_RETURN(spec, parse_preprocess_spec(text));
-      spec.enabled = true;
-      const bool nhwc = spec.layout == TensorLayout::kNHWC;
-      spec.height = static_cast<int>(nhwc ? s[1] : s[2]);
-      spec.width = static_cast<int>(nhwc ? s[2] : s[3]);
+      if (spec.enabled) {  // "none" turns the model's own spec off
+        const bool nhwc = spec.layout == TensorLayout::kNHWC;
+        spec.height = static_cast<int>(nhwc ? s[1] : s[2]);
+        spec.width = static_cast<int>(nhwc ? s[2] : s[3]);
+      }
     }
     specs.push_back(spec);
   }

@@ -25,8 +25,8 @@ struct Module {
   std::uint64_t gib;
 };
 // Jetson Orin modules: the CPU and the GPU share this DRAM.
-constexpr Module kModules[] = {{"Jetson Orin Nano 4GB", 4}, {"Jetson Orin Nano 8GB", 8},
-                               {"Jetson Orin NX 8GB", 8},   {"Jetson Orin NX 16GB", 16},
+constexpr Module kModules[] = {{"Jetson Orin Nano 4GB", 4},  {"Jetson Orin Nano 8GB", 8},
+                               {"Jetson Orin NX 8GB", 8},    {"Jetson Orin NX 16GB", 16},
                                {"Jetson AGX Orin 32GB", 32}, {"Jetson AGX Orin 64GB", 64}};
 
 std::uint64_t live_total() { return tracking_allocator().total().current; }
@@ -86,8 +86,7 @@ const char* const kTagColors[kMemoryTagCount] = {"#4e79a7", "#f28e2b", "#e15759"
 
 Expected<MemoryReport> measure_memory(const std::string& engine_path,
                                       const MemoryReportOptions& options) {
-  if (options.runs < 0)
-    return Status(StatusCode::kInvalidArgument, "memreport: runs must be >= 0");
+  if (options.runs < 0) return Status(StatusCode::kInvalidArgument, "memreport: runs must be >= 0");
   if (!(options.share > 0.0 && options.share <= 1.0))
     return Status(StatusCode::kInvalidArgument, "memreport: share must be in (0, 1]");
   TrackingAllocator& t = tracking_allocator();
@@ -98,8 +97,8 @@ Expected<MemoryReport> measure_memory(const std::string& engine_path,
   std::error_code ec;
   r.file_bytes = std::filesystem::file_size(engine_path, ec);
   if (ec)
-    return Status(StatusCode::kNotFound, "memreport: cannot read '" + engine_path + "': " +
-                                             ec.message());
+    return Status(StatusCode::kNotFound,
+                  "memreport: cannot read '" + engine_path + "': " + ec.message());
   r.runtime_library = runtime_library_path();
   if (!r.runtime_library.empty()) {
     auto sz = std::filesystem::file_size(r.runtime_library, ec);
@@ -169,8 +168,8 @@ Expected<MemoryReport> measure_memory(const std::string& engine_path,
     r.phases.push_back({"inference", i0, t.elapsed_ms()});
     const auto prof = (*ctx)->layer_profile();
     for (std::size_t li = 0; li < prof.size() && li < r.layers.size(); ++li)
-      r.layers[li].avg_ms = prof[li].runs ? prof[li].total_ms / static_cast<double>(prof[li].runs)
-                                          : 0.0;
+      r.layers[li].avg_ms =
+          prof[li].runs ? prof[li].total_ms / static_cast<double>(prof[li].runs) : 0.0;
     for (const auto& a : t.live())
       if (a.measured && a.tag == MemoryTag::kLibrary) r.library_bytes += a.bytes;
     for (int k = 0; k < kMemoryTagCount; ++k) r.tags[k] = t.usage(static_cast<MemoryTag>(k));
@@ -212,8 +211,8 @@ std::string memory_report_text(const MemoryReport& r) {
      << "Static (from the engine)\n";
   row("engine file", format_bytes(r.file_bytes));
   row("weights", format_bytes(r.weight_bytes));
-  row("activation arena (planned)", format_bytes(r.arena_bytes) + " (naive sum " +
-                                        format_bytes(r.naive_activation_bytes) + ")");
+  row("activation arena (planned)",
+      format_bytes(r.arena_bytes) + " (naive sum " + format_bytes(r.naive_activation_bytes) + ")");
   row("inputs + outputs", format_bytes(r.io_bytes));
   row("runtime library", format_bytes(r.runtime_library_bytes));
   os << "\nDynamic (tracking allocator: load, 1 context, " << r.runs << " inferences)\n";
@@ -223,7 +222,8 @@ std::string memory_report_text(const MemoryReport& r) {
   row("peak, all", format_bytes(r.total.peak));
   row("left after teardown", format_bytes(r.leaked_bytes));
   os << "\n  " << std::left << std::setw(16) << "tag" << std::right << std::setw(14) << "peak"
-     << std::setw(14) << "allocations" << "\n";
+     << std::setw(14) << "allocations"
+     << "\n";
   for (int k = 0; k < kMemoryTagCount; ++k)
     if (r.tags[k].allocations)
       os << "  " << std::left << std::setw(16) << memory_tag_name(static_cast<MemoryTag>(k))
@@ -245,8 +245,9 @@ std::string memory_report_text(const MemoryReport& r) {
   std::vector<const LayerMemory*> heavy;
   for (const auto& l : r.layers)
     if (l.weight_bytes) heavy.push_back(&l);
-  std::sort(heavy.begin(), heavy.end(),
-            [](const LayerMemory* a, const LayerMemory* b) { return a->weight_bytes > b->weight_bytes; });
+  std::sort(heavy.begin(), heavy.end(), [](const LayerMemory* a, const LayerMemory* b) {
+    return a->weight_bytes > b->weight_bytes;
+  });
   os << "\nLargest weights (" << heavy.size() << " layers with weights)\n";
   for (std::size_t i = 0; i < heavy.size() && i < 10; ++i)
     os << "  " << std::left << std::setw(48) << heavy[i]->name.substr(0, 47) << std::right
@@ -310,8 +311,8 @@ std::string memory_report_json(const MemoryReport& r) {
   os << "},\n    \"phases\": [";
   for (std::size_t i = 0; i < r.phases.size(); ++i)
     os << (i ? ", " : "") << "{\"name\": \"" << r.phases[i].name
-       << "\", \"start_ms\": " << num(r.phases[i].start_ms) << ", \"end_ms\": "
-       << num(r.phases[i].end_ms) << "}";
+       << "\", \"start_ms\": " << num(r.phases[i].start_ms)
+       << ", \"end_ms\": " << num(r.phases[i].end_ms) << "}";
   os << "],\n    \"events\": [";
   for (std::size_t i = 0; i < r.events.size(); ++i) {
     const auto& e = r.events[i];
@@ -378,8 +379,8 @@ std::string memory_report_trace(const MemoryReport& r) {
   for (const auto& [id, a] : open)
     ev("\"name\": \"" + json_escape(a->label) + " (not released)\", \"cat\": \"" +
        memory_tag_name(a->tag) + "\", \"ph\": \"X\", \"pid\": 1, \"tid\": 2, \"ts\": " +
-       us(a->time_ms) + ", \"dur\": " + us(end - a->time_ms) + ", \"args\": {\"bytes\": " +
-       std::to_string(a->bytes) + "}");
+       us(a->time_ms) + ", \"dur\": " + us(end - a->time_ms) +
+       ", \"args\": {\"bytes\": " + std::to_string(a->bytes) + "}");
   // The layers of one inference, back to back from the start of the inference phase.
   double ts = 0.0;
   for (const auto& p : r.phases)
@@ -387,8 +388,8 @@ std::string memory_report_trace(const MemoryReport& r) {
   for (const auto& l : r.layers) {
     if (l.avg_ms <= 0.0) continue;
     ev("\"name\": \"" + json_escape(l.name) + "\", \"cat\": \"" + json_escape(l.type) +
-       "\", \"ph\": \"X\", \"pid\": 1, \"tid\": 3, \"ts\": " + us(ts) + ", \"dur\": " +
-       us(l.avg_ms));
+       "\", \"ph\": \"X\", \"pid\": 1, \"tid\": 3, \"ts\": " + us(ts) +
+       ", \"dur\": " + us(l.avg_ms));
     ts += l.avg_ms;
   }
   os << "\n]}\n";
@@ -446,8 +447,8 @@ std::string memory_report_html(const MemoryReport& r) {
     os << "<rect x=\"" << num(X(p.start_ms), 1) << "\" y=\"0\" width=\""
        << num(std::max(1.0, X(p.end_ms) - X(p.start_ms)), 1) << "\" height=\"" << h - bottom
        << "\" fill=\"#f3f3f3\" stroke=\"#ddd\"/><text x=\"" << num(X(p.start_ms) + 2, 1)
-       << "\" y=\"" << h - bottom + 12 + 11 * static_cast<double>(i % 2)
-       << "\" font-size=\"10\">" << p.name << "</text>\n";
+       << "\" y=\"" << h - bottom + 12 + 11 * static_cast<double>(i % 2) << "\" font-size=\"10\">"
+       << p.name << "</text>\n";
   }
   // Stacked step series: cumulative sums in tag order.
   std::vector<double> times = {0.0};
@@ -474,7 +475,8 @@ std::string memory_report_html(const MemoryReport& r) {
           << num(X(times[i + 1]), 1) << "," << num(Y(levels[k][i]), 1);
     pts << " " << num(X(t_end), 1) << "," << num(Y(0), 1);
     os << "<polygon class=\"series\" data-tag=\"" << memory_tag_name(static_cast<MemoryTag>(k))
-       << "\" points=\"" << pts.str() << "\" fill=\"" << kTagColors[k] << "\" fill-opacity=\"0.85\"/>\n";
+       << "\" points=\"" << pts.str() << "\" fill=\"" << kTagColors[k]
+       << "\" fill-opacity=\"0.85\"/>\n";
   }
   os << "<line x1=\"" << left << "\" y1=\"" << Y(0) << "\" x2=\"" << w - 10 << "\" y2=\"" << Y(0)
      << "\" stroke=\"#333\"/><line x1=\"" << left << "\" y1=\"10\" x2=\"" << left << "\" y2=\""
@@ -487,12 +489,14 @@ std::string memory_report_html(const MemoryReport& r) {
   std::vector<const LayerMemory*> heavy;
   for (const auto& l : r.layers)
     if (l.weight_bytes) heavy.push_back(&l);
-  std::sort(heavy.begin(), heavy.end(),
-            [](const LayerMemory* a, const LayerMemory* b) { return a->weight_bytes > b->weight_bytes; });
+  std::sort(heavy.begin(), heavy.end(), [](const LayerMemory* a, const LayerMemory* b) {
+    return a->weight_bytes > b->weight_bytes;
+  });
   if (heavy.size() > 40) heavy.resize(40);
   const double bar_h = 16, label_w = 330, bw = 520;
   const double bmax = heavy.empty() ? 1.0 : static_cast<double>(heavy.front()->weight_bytes);
-  os << "<h2>Weights per layer (largest " << heavy.size() << ")</h2>\n<svg id=\"layers\" "
+  os << "<h2>Weights per layer (largest " << heavy.size()
+     << ")</h2>\n<svg id=\"layers\" "
         "xmlns=\"http://www.w3.org/2000/svg\" width=\""
      << label_w + bw + 100 << "\" height=\"" << bar_h * static_cast<double>(heavy.size()) + 10
      << "\">\n";
@@ -503,8 +507,8 @@ std::string memory_report_html(const MemoryReport& r) {
        << "\" font-size=\"11\" text-anchor=\"end\">" << html_escape(heavy[i]->name.substr(0, 48))
        << "</text><rect class=\"bar\" x=\"" << label_w << "\" y=\"" << y + 2 << "\" width=\""
        << num(std::max(1.0, len), 1) << "\" height=\"" << bar_h - 4 << "\" fill=\"#4e79a7\"/>"
-       << "<text x=\"" << num(label_w + len + 4, 1) << "\" y=\"" << y + 12
-       << "\" font-size=\"10\">" << format_bytes(heavy[i]->weight_bytes) << "</text>\n";
+       << "<text x=\"" << num(label_w + len + 4, 1) << "\" y=\"" << y + 12 << "\" font-size=\"10\">"
+       << format_bytes(heavy[i]->weight_bytes) << "</text>\n";
   }
   os << "</svg>\n<h2>Phases</h2>\n<table id=\"phases\"><tr><th>phase</th><th>start ms</th>"
         "<th>duration ms</th></tr>\n";
@@ -522,7 +526,8 @@ std::string memory_report_html(const MemoryReport& r) {
   for (const auto& f : r.fit)
     os << "<tr><td>" << f.module << "</td><td>" << format_bytes(f.memory_bytes) << "</td><td>"
        << format_bytes(f.available_bytes) << "</td><td>"
-       << (f.contexts < 0 ? std::string("unbounded") : std::to_string(f.contexts)) << "</td></tr>\n";
+       << (f.contexts < 0 ? std::string("unbounded") : std::to_string(f.contexts))
+       << "</td></tr>\n";
   os << "</table>\n<p>Generated by <code>edgert memreport</code>.</p>\n</body></html>\n";
   return os.str();
 }

@@ -59,7 +59,8 @@ class MeasuredMemory {
                 const std::string& label) {
     if (id_) tracking_allocator().release_measured(id_);
     id_ = 0;
-    EDGERT_ASSIGN_OR_RETURN(id_, tracking_allocator().record_measured(bytes, kind, tag, device, label));
+    EDGERT_ASSIGN_OR_RETURN(id_,
+                            tracking_allocator().record_measured(bytes, kind, tag, device, label));
     return {};
   }
 

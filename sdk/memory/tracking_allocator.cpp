@@ -119,9 +119,8 @@ class SystemAllocator final : public Allocator {
           cudaGetLastError();
           return nullptr;
         }
-        if (r.stream &&
-            cudaStreamAttachMemAsync(static_cast<cudaStream_t>(r.stream), p, 0,
-                                     cudaMemAttachSingle) != cudaSuccess) {
+        if (r.stream && cudaStreamAttachMemAsync(static_cast<cudaStream_t>(r.stream), p, 0,
+                                                 cudaMemAttachSingle) != cudaSuccess) {
           cudaGetLastError();
           cudaFree(p);
           return nullptr;
@@ -336,8 +335,8 @@ std::vector<LiveAllocation> TrackingAllocator::live() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::map<std::uint64_t, LiveAllocation> by_id;
   auto add = [&](const Entry& e) {
-    by_id[e.id] = {e.id,          e.request.bytes, e.request.kind, e.request.tag,
-                   e.request.label, e.time_ms,      e.measured};
+    by_id[e.id] = {e.id,      e.request.bytes, e.request.kind, e.request.tag, e.request.label,
+                   e.time_ms, e.measured};
   };
   for (const auto& [p, e] : impl_->by_ptr) add(e);
   for (const auto& [id, e] : impl_->measured) add(e);
@@ -351,8 +350,8 @@ std::string TrackingAllocator::leak_report() const {
   for (const auto& a : live()) {
     if (a.measured) continue;
     os << "leak: #" << a.id << " " << (a.label.empty() ? "(no label)" : a.label) << ": "
-       << format_bytes(a.bytes) << " " << memory_kind_name(a.kind) << " ("
-       << memory_tag_name(a.tag) << "), allocated at " << a.time_ms << " ms\n";
+       << format_bytes(a.bytes) << " " << memory_kind_name(a.kind) << " (" << memory_tag_name(a.tag)
+       << "), allocated at " << a.time_ms << " ms\n";
   }
   return os.str();
 }
@@ -389,9 +388,25 @@ Allocator& system_allocator() noexcept {
   return a;
 }
 
+namespace {
+
+/// With EDGERT_LEAK_REPORT=1, what is still allocated when the process exits goes to stderr.
+void report_leaks_at_exit() {
+  const std::string leaks = tracking_allocator().leak_report();
+  if (!leaks.empty())
+    std::fprintf(stderr, "[edgert] memory still allocated at exit:\n%s", leaks.c_str());
+}
+
+}  // namespace
+
 TrackingAllocator& tracking_allocator() noexcept {
   // Never destroyed: engines held in static objects may release their memory after main().
-  static TrackingAllocator* t = new TrackingAllocator;
+  static TrackingAllocator* t = [] {
+    auto* tracker = new TrackingAllocator;
+    if (const char* env = std::getenv("EDGERT_LEAK_REPORT"); env && std::string(env) == "1")
+      std::atexit(report_leaks_at_exit);
+    return tracker;
+  }();
   return *t;
 }
 

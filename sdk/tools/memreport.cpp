@@ -44,8 +44,9 @@ bool write_file(const std::string& path, const std::string& text, const std::str
 
 CLI::App* setup_memreport_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand(
-      "memreport", "Memory footprint of an engine: static, measured (load, context, inferences) "
-                   "and how many contexts fit on each Jetson Orin module");
+      "memreport",
+      "Memory footprint of an engine: static, measured (load, context, inferences) "
+      "and how many contexts fit on each Jetson Orin module");
   c->add_option("engine", g_args.engine, "Engine file")->required();
   c->add_option("--runs", g_args.runs, "Inferences measured after the context is created")
       ->check(CLI::NonNegativeNumber);

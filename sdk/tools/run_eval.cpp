@@ -19,6 +19,7 @@
 
 #include "core/npy.h"
 #include "edgert/engine.h"
+#include "edgert/memory_report.h"
 #include "edgert/runtime.h"
 #include "kernels/cpu/preprocess.h"
 #include "tools/cli_util.h"
@@ -32,6 +33,7 @@ struct RunArgs {
   std::vector<std::string> images, inputs;
   std::string save_outputs;
   int top_k = 5;
+  bool memory_report = false;
 };
 
 struct EvalArgs {
@@ -89,6 +91,8 @@ CLI::App* setup_run_command(CLI::App& app) {
   sub.add_option("--input", a.inputs, "Raw input tensor(s) as .npy, in the engine's input order");
   sub.add_option("--save-outputs", a.save_outputs, "Directory to write each output as .npy");
   sub.add_option("--top-k", a.top_k, "Classes to print per image (default 5)");
+  sub.add_flag("--memory-report", a.memory_report,
+               "Print the memory the run used: current and peak per tag and kind");
   return &sub;
 }
 
@@ -195,6 +199,7 @@ int run_run_command() {
       if (!ws.ok()) return tools::fail("run", ws);
     }
   }
+  if (a.memory_report) std::fputs(memory_usage_text().c_str(), stdout);
   return 0;
 }
 

@@ -15,17 +15,17 @@
 #include "edgert/memory.h"
 #include "edgert/memory_report.h"
 #include "edgert/runtime.h"
-#include "test_util.h"
 #include "fashion_engine.h"
+#include "test_util.h"
 
 using namespace edgert;  // NOLINT(google-build-using-namespace): test file
 
 namespace {
 
-
 /// The bundled model as a CPU engine file (batch 4), built once.
 std::string fashion_engine() {
-  return test::fashion_engine_file(std::string(EDGERT_TEST_DATA_DIR) + "/memory/fashion_b4.engine", 4);
+  return test::fashion_engine_file(std::string(EDGERT_TEST_DATA_DIR) + "/memory/fashion_b4.engine",
+                                   4);
 }
 
 /// Runs the engine once on zeros.

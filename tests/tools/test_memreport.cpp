@@ -14,8 +14,8 @@
 
 #include "edgert/builder.h"
 #include "edgert/engine.h"
-#include "test_util.h"
 #include "fashion_engine.h"
+#include "test_util.h"
 #include "tools/tool_util.h"
 
 namespace fs = std::filesystem;
@@ -96,8 +96,8 @@ TEST_CASE("memreport: table, JSON, trace and HTML of the bundled model", "[tools
   if (browser.empty()) EDGERT_SKIP("chromium not installed: the HTML page was not rendered");
   const std::string png = kWork + "/report.png", dom = kWork + "/report.dom.html";
   const std::string flags = " --headless --no-sandbox --disable-gpu --window-size=1100,1600 ";
-  const std::string shot = "timeout 120 " + browser + flags + "--screenshot='" + png + "' 'file://" +
-                           h + "' > '" + kWork + "/chromium.log' 2>&1";
+  const std::string shot = "timeout 120 " + browser + flags + "--screenshot='" + png +
+                           "' 'file://" + h + "' > '" + kWork + "/chromium.log' 2>&1";
   REQUIRE(std::system(shot.c_str()) == 0);
   REQUIRE(fs::exists(png));
   CHECK(fs::file_size(png) > 20000);  // a blank 1100x1600 PNG is a few KB

@@ -74,7 +74,7 @@ struct MemoryUsage {
 
 /// An allocation or a release, as the tracker recorded it.
 struct MemoryEvent {
-  double time_ms = 0.0;   ///< since the tracker started (or since reset_events())
+  double time_ms = 0.0;    ///< since the tracker started (or since reset_events())
   std::int64_t bytes = 0;  ///< > 0: allocated; < 0: released
   MemoryKind kind = MemoryKind::kHost;
   MemoryTag tag = MemoryTag::kOther;

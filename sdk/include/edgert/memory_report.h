@@ -17,9 +17,9 @@
 namespace edgert {
 
 struct MemoryReportOptions {
-  int runs = 10;                  ///< inferences measured after the context is created
-  double share = 0.5;             ///< share of a module's memory the engine may use, for "fit"
-  ContextOptions context;         ///< options of the measured context (profile is forced on)
+  int runs = 10;           ///< inferences measured after the context is created
+  double share = 0.5;      ///< share of a module's memory the engine may use, for "fit"
+  ContextOptions context;  ///< options of the measured context (profile is forced on)
 };
 
 struct LayerMemory {
@@ -37,10 +37,10 @@ struct MemoryPhase {
 };
 
 struct ModuleFit {
-  std::string module;            ///< "Jetson Orin Nano 4GB", ...
+  std::string module;  ///< "Jetson Orin Nano 4GB", ...
   std::uint64_t memory_bytes = 0;
   std::uint64_t available_bytes = 0;  ///< share * memory
-  std::int64_t contexts = 0;         ///< contexts of this engine that fit (0: not even one)
+  std::int64_t contexts = 0;          ///< contexts of this engine that fit (0: not even one)
 };
 
 struct MemoryReport {
@@ -60,7 +60,7 @@ struct MemoryReport {
   std::string io_memory;  ///< the context's I/O mode
   std::vector<MemoryPhase> phases;
   std::vector<MemoryEvent> events;
-  MemoryUsage tags[kMemoryTagCount];   ///< peak and current per tag over the measurement
+  MemoryUsage tags[kMemoryTagCount];  ///< peak and current per tag over the measurement
   MemoryUsage kinds[kMemoryKindCount];
   MemoryUsage total;
   std::uint64_t engine_load_bytes = 0;  ///< live after load, before any context

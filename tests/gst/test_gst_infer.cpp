@@ -1,0 +1,388 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+// The edgertinfer element (pipelines/gst) with GstHarness and small pipelines, on the CPU
+// backend: real Fashion-MNIST scenes in every accepted format, classified as the engine API
+// classifies the same bytes; buffers unchanged; metadata, tensor metadata and element messages;
+// interval; caps renegotiation; EOS; and clear errors for a missing, corrupt or unsuitable engine.
+
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "core/npy.h"
+#include "edgert/builder.h"
+#include "edgert/engine.h"
+#include "edgert/runtime.h"
+#include "fashion_engine.h"
+#include "fashion_eval.h"
+#include "gst/edgert/edgertmeta.h"
+#include "kernels/cpu/preprocess.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using namespace edgert;  // NOLINT(google-build-using-namespace): test file
+
+namespace {
+
+const std::string kWork = std::string(EDGERT_TEST_DATA_DIR) + "/gst";
+
+void ensure_gst() {
+  static bool done = [] {
+    g_setenv("GST_PLUGIN_PATH", EDGERT_GST_PLUGIN_DIR, TRUE);
+    // A registry of this test's own: the element is found in the build tree, nothing is written
+    // to the user's cache.
+    g_setenv("GST_REGISTRY", (kWork + "/registry.bin").c_str(), TRUE);
+    fs::create_directories(kWork);
+    gst_init(nullptr, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+struct Images {
+  Tensor images;  // uint8 [N, 64, 64, 3] RGB
+  Tensor labels;  // int64 [N]
+};
+
+const Images& fashion_images() {
+  static Images im = [] {
+    const std::string dir = std::string(EDGERT_TEST_DATA_DIR) + "/fashion_e2e";
+    test::ensure_fashion_eval_set(dir);
+    Images r;
+    r.images = *read_npy(dir + "/fashion_test_images.npy");
+    r.labels = *read_npy(dir + "/fashion_test_labels.npy");
+    return r;
+  }();
+  return im;
+}
+
+/// Frame i converted to `format` in GStreamer's default layout (tight rows for RGB/BGR at width
+/// 64: stride 192, 4-byte aligned).
+std::vector<std::uint8_t> frame_bytes(int i, GstVideoFormat format, int* size_out = nullptr) {
+  const Images& im = fashion_images();
+  const int w = 64, h = 64;
+  const std::uint8_t* rgb =
+      im.images.data<std::uint8_t>() + static_cast<std::int64_t>(i) * w * h * 3;
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, format, w, h);
+  std::vector<std::uint8_t> out(GST_VIDEO_INFO_SIZE(&info), 0);
+  auto at = [&](int p, int x, int y) {
+    return out.data() + GST_VIDEO_INFO_PLANE_OFFSET(&info, p) +
+           static_cast<std::size_t>(y) * GST_VIDEO_INFO_PLANE_STRIDE(&info, p) + x;
+  };
+  auto yuv = [](int r, int g, int b, int* Y, int* U, int* V) {  // BT.601 limited range
+    *Y = std::clamp(static_cast<int>(std::lround(16 + 0.257 * r + 0.504 * g + 0.098 * b)), 0, 255);
+    *U = std::clamp(static_cast<int>(std::lround(128 - 0.148 * r - 0.291 * g + 0.439 * b)), 0, 255);
+    *V = std::clamp(static_cast<int>(std::lround(128 + 0.439 * r - 0.368 * g - 0.071 * b)), 0, 255);
+  };
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const std::uint8_t* p = rgb + (y * w + x) * 3;
+      int Y, U, V;
+      switch (format) {
+        case GST_VIDEO_FORMAT_RGB: std::memcpy(at(0, 3 * x, y), p, 3); break;
+        case GST_VIDEO_FORMAT_BGR:
+          for (int c = 0; c < 3; ++c) at(0, 3 * x, y)[c] = p[2 - c];
+          break;
+        case GST_VIDEO_FORMAT_RGBA:
+          std::memcpy(at(0, 4 * x, y), p, 3);
+          at(0, 4 * x, y)[3] = 255;
+          break;
+        case GST_VIDEO_FORMAT_BGRx:
+          for (int c = 0; c < 3; ++c) at(0, 4 * x, y)[c] = p[2 - c];
+          break;
+        case GST_VIDEO_FORMAT_NV12:
+        case GST_VIDEO_FORMAT_I420:
+          yuv(p[0], p[1], p[2], &Y, &U, &V);
+          *at(0, x, y) = static_cast<std::uint8_t>(Y);
+          if (x % 2 == 0 && y % 2 == 0) {
+            if (format == GST_VIDEO_FORMAT_NV12) {
+              at(1, x, y / 2)[0] = static_cast<std::uint8_t>(U);
+              at(1, x, y / 2)[1] = static_cast<std::uint8_t>(V);
+            } else {
+              *at(1, x / 2, y / 2) = static_cast<std::uint8_t>(U);
+              *at(2, x / 2, y / 2) = static_cast<std::uint8_t>(V);
+            }
+          }
+          break;
+        default: FAIL("format");
+      }
+    }
+  if (size_out) *size_out = static_cast<int>(out.size());
+  return out;
+}
+
+/// The engine API's class for the same bytes (the library's own preprocessing + execute).
+int api_class(const Engine& e, const std::vector<std::uint8_t>& bytes, GstVideoFormat format) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, format, 64, 64);
+  cpu::Frame f;
+  const PixelFormat pf[] = {PixelFormat::kRGB,  PixelFormat::kBGR,  PixelFormat::kRGBA,
+                            PixelFormat::kBGRx, PixelFormat::kNV12, PixelFormat::kI420};
+  const GstVideoFormat gf[] = {GST_VIDEO_FORMAT_RGB,  GST_VIDEO_FORMAT_BGR,  GST_VIDEO_FORMAT_RGBA,
+                               GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_I420};
+  for (int k = 0; k < 6; ++k)
+    if (gf[k] == format) f.format = pf[k];
+  f.width = 64;
+  f.height = 64;
+  for (guint p = 0; p < GST_VIDEO_INFO_N_PLANES(&info); ++p) {
+    f.planes[p] = bytes.data() + GST_VIDEO_INFO_PLANE_OFFSET(&info, p);
+    f.strides[p] = GST_VIDEO_INFO_PLANE_STRIDE(&info, p);
+  }
+  auto in = Tensor::allocate(e.inputs()[0].dtype, e.inputs()[0].shape);
+  REQUIRE(in);
+  REQUIRE(cpu::preprocess_frame(f, e.preprocess(0), in->data<float>()).ok());
+  auto ctx = e.create_context();
+  REQUIRE(ctx);
+  std::vector<Tensor> out;
+  const Tensor* ip = &*in;
+  REQUIRE((*ctx)->execute({ip}, out).ok());
+  const float* row = out[0].data<float>();
+  const std::int64_t n = out[0].numel() / e.inputs()[0].shape[0];
+  return static_cast<int>(std::max_element(row, row + n) - row);
+}
+
+std::string engine_path() { return test::fashion_engine_file(kWork + "/fashion_b1.engine", 1); }
+
+GstBuffer* make_buffer(const std::vector<std::uint8_t>& bytes, guint64 pts) {
+  GstBuffer* b = gst_buffer_new_allocate(nullptr, bytes.size(), nullptr);
+  gst_buffer_fill(b, 0, bytes.data(), bytes.size());
+  GST_BUFFER_PTS(b) = pts;
+  return b;
+}
+
+std::string caps_for(GstVideoFormat f, int w = 64, int h = 64) {
+  return std::string("video/x-raw,format=") + gst_video_format_to_string(f) +
+         ",width=" + std::to_string(w) + ",height=" + std::to_string(h) + ",framerate=30/1";
+}
+
+/// Runs `desc` (a pipeline) to PLAYING and returns the first error message's text ("" if none).
+std::string pipeline_error(const std::string& desc, GstStateChangeReturn* ret) {
+  ensure_gst();
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(desc.c_str(), &err);
+  REQUIRE(p);
+  if (err) g_error_free(err);
+  *ret = gst_element_set_state(p, GST_STATE_PLAYING);
+  GstBus* bus = gst_element_get_bus(p);
+  std::string text;
+  GstMessage* m = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND,
+                                             static_cast<GstMessageType>(GST_MESSAGE_ERROR));
+  if (m) {
+    GError* e = nullptr;
+    gchar* dbg = nullptr;
+    gst_message_parse_error(m, &e, &dbg);
+    text = std::string(e->message) + " | " + (dbg ? dbg : "");
+    g_error_free(e);
+    g_free(dbg);
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("edgertinfer classifies every format as the engine API does, buffers unchanged",
+          "[gst]") {
+  ensure_gst();
+  const std::string path = engine_path();
+  auto engine = Engine::load(path);
+  REQUIRE(engine);
+  REQUIRE((*engine)->preprocess(0).enabled);
+  for (GstVideoFormat format :
+       {GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRx,
+        GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_I420}) {
+    INFO(gst_video_format_to_string(format));
+    GstHarness* h = gst_harness_new_parse(
+        ("edgertinfer engine=\"" + path + "\" unique-id=7 top-k=3 output-tensor-meta=true")
+            .c_str());
+    gst_harness_set_src_caps_str(h, caps_for(format).c_str());
+    for (int i = 0; i < 8; ++i) {
+      const auto bytes = frame_bytes(i, format);
+      GstBuffer* out = gst_harness_push_and_pull(h, make_buffer(bytes, i * 1000));
+      REQUIRE(out);
+      GstMapInfo map;
+      REQUIRE(gst_buffer_map(out, &map, GST_MAP_READ));
+      CHECK(map.size == bytes.size());
+      CHECK(std::memcmp(map.data, bytes.data(), bytes.size()) == 0);
+      gst_buffer_unmap(out, &map);
+      const GstEdgertClassificationMeta* m = gst_buffer_get_edgert_classification_meta(out);
+      REQUIRE(m);
+      CHECK(m->unique_id == 7);
+      CHECK(m->frame_number == static_cast<guint64>(i));
+      CHECK(m->inferred);
+      CHECK(m->class_id == api_class(**engine, bytes, format));
+      const auto& labels = (*engine)->labels();
+      CHECK(std::string(m->label) ==
+            (labels.empty() ? std::string() : labels[static_cast<std::size_t>(m->class_id)]));
+      CHECK(m->confidence > 0.f);
+      CHECK(m->confidence <= 1.f);
+      REQUIRE(m->top_k == 3);
+      CHECK(m->top_ids[0] == m->class_id);
+      CHECK(m->top_scores[0] >= m->top_scores[1]);
+      CHECK(m->top_scores[1] >= m->top_scores[2]);
+      const GstEdgertTensorMeta* t = gst_buffer_get_edgert_tensor_meta(out);
+      REQUIRE(t);
+      CHECK(static_cast<std::int64_t>(t->count) == (*engine)->outputs()[0].shape.numel());
+      CHECK(std::max_element(t->data, t->data + t->count) - t->data == m->class_id);
+      gst_buffer_unref(out);
+    }
+    gst_harness_teardown(h);
+  }
+}
+
+TEST_CASE("edgertinfer: accuracy through the element, interval, messages, renegotiation, EOS",
+          "[gst]") {
+  ensure_gst();
+  const std::string path = engine_path();
+  const Images& im = fashion_images();
+
+  // 200 scenes: the element's top-1 against the labels (the engine's is 88 % on the whole split).
+  GstHarness* h = gst_harness_new_parse(("edgertinfer engine=\"" + path + "\"").c_str());
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  gst_harness_set_src_caps_str(h, caps_for(GST_VIDEO_FORMAT_RGB).c_str());
+  int correct = 0;
+  const int n = 200;
+  for (int i = 0; i < n; ++i) {
+    GstBuffer* out =
+        gst_harness_push_and_pull(h, make_buffer(frame_bytes(i, GST_VIDEO_FORMAT_RGB), i));
+    const auto* m = gst_buffer_get_edgert_classification_meta(out);
+    REQUIRE(m);
+    correct += m->class_id == im.labels.data<std::int64_t>()[i];
+    gst_buffer_unref(out);
+  }
+  std::printf("edgertinfer top-1 over %d Fashion-MNIST scenes: %.1f %%\n", n, 100.0 * correct / n);
+  CHECK(correct >= n * 80 / 100);
+  // One element message per inference, with the same result.
+  int messages = 0;
+  while (GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
+    const GstStructure* s = gst_message_get_structure(msg);
+    if (gst_structure_has_name(s, "edgert-classification")) ++messages;
+    gst_message_unref(msg);
+  }
+  CHECK(messages == n);
+
+  // Renegotiation: NV12 at another size mid-stream.
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=NV12,width=96,height=80,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_NV12, 96, 80);
+  std::vector<std::uint8_t> gray(GST_VIDEO_INFO_SIZE(&info), 128);
+  GstBuffer* out = gst_harness_push_and_pull(h, make_buffer(gray, 0));
+  REQUIRE(out);
+  const auto* m = gst_buffer_get_edgert_classification_meta(out);
+  REQUIRE(m);
+  CHECK(m->inferred);
+  CHECK(m->class_id >= 0);
+  gst_buffer_unref(out);
+  // EOS goes through.
+  CHECK(gst_harness_push_event(h, gst_event_new_eos()));
+  bool eos = false;
+  while (GstEvent* ev = gst_harness_try_pull_event(h)) {
+    eos = eos || GST_EVENT_TYPE(ev) == GST_EVENT_EOS;
+    gst_event_unref(ev);
+  }
+  CHECK(eos);
+  gst_element_set_bus(h->element, nullptr);
+  gst_object_unref(bus);
+  gst_harness_teardown(h);
+
+  // interval=2: frames 0, 3, 6 are inferred; the others carry the last result.
+  h = gst_harness_new_parse(("edgertinfer engine=\"" + path + "\" interval=2").c_str());
+  gst_harness_set_src_caps_str(h, caps_for(GST_VIDEO_FORMAT_RGB).c_str());
+  int last = -2;
+  for (int i = 0; i < 7; ++i) {
+    // Frame i shows scene i: a skipped frame keeps the class of the last inferred one.
+    out = gst_harness_push_and_pull(h, make_buffer(frame_bytes(i, GST_VIDEO_FORMAT_RGB), i));
+    m = gst_buffer_get_edgert_classification_meta(out);
+    REQUIRE(m);
+    INFO("frame " << i);
+    CHECK(m->inferred == (i % 3 == 0));
+    if (i % 3 == 0)
+      last = m->class_id;
+    else
+      CHECK(m->class_id == last);
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+
+TEST_CASE("edgertinfer: a missing, corrupt or unsuitable engine is a clear error", "[gst]") {
+  ensure_gst();
+  GstStateChangeReturn ret;
+  std::string err = pipeline_error("videotestsrc num-buffers=2 ! edgertinfer ! fakesink", &ret);
+  CHECK(ret == GST_STATE_CHANGE_FAILURE);
+  CHECK(err.find("No engine") != std::string::npos);
+
+  err = pipeline_error(
+      "videotestsrc num-buffers=2 ! edgertinfer engine=" + kWork + "/missing.engine ! fakesink",
+      &ret);
+  CHECK(ret == GST_STATE_CHANGE_FAILURE);
+  CHECK(err.find("missing.engine") != std::string::npos);
+
+  const std::string corrupt = kWork + "/corrupt.engine";
+  std::ofstream(corrupt) << "this is not an engine";
+  err = pipeline_error("videotestsrc num-buffers=2 ! edgertinfer engine=" + corrupt + " ! fakesink",
+                       &ret);
+  CHECK(ret == GST_STATE_CHANGE_FAILURE);
+  CHECK(err.find("Cannot load engine") != std::string::npos);
+  CHECK(err.find("corrupt.engine") != std::string::npos);
+
+  // An engine without a preprocessing spec cannot take frames.
+  const std::string raw = kWork + "/fashion_raw.engine";
+  if (!fs::exists(raw)) {
+    BuildConfig c;
+    c.onnx_path = std::string(EDGERT_SOURCE_DIR) + "/examples/fashion/fashion_resnet.onnx";
+    c.batch = 1;
+    c.preprocess = "none";
+    auto bytes = build_engine(c);
+    REQUIRE(bytes);
+    std::ofstream(raw, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes->data()),
+               static_cast<std::streamsize>(bytes->size()));
+  }
+  auto e = Engine::load(raw);
+  REQUIRE(e);
+  REQUIRE_FALSE((*e)->preprocess(0).enabled);
+  err = pipeline_error("videotestsrc num-buffers=2 ! edgertinfer engine=" + raw + " ! fakesink",
+                       &ret);
+  CHECK(ret == GST_STATE_CHANGE_FAILURE);
+  CHECK(err.find("cannot classify video frames") != std::string::npos);
+  CHECK(err.find("preprocessing") != std::string::npos);
+
+  // Caps outside the element's formats do not link.
+  GError* perr = nullptr;
+  GstElement* p = gst_parse_launch(("videotestsrc num-buffers=1 ! video/x-raw,format=GRAY16_LE ! "
+                                    "edgertinfer engine=" +
+                                    engine_path() + " ! fakesink")
+                                       .c_str(),
+                                   &perr);
+  const bool refused = perr != nullptr || p == nullptr;
+  if (perr) g_error_free(perr);
+  if (p) {
+    // Linked lazily: the negotiation fails when it runs.
+    gst_element_set_state(p, GST_STATE_PLAYING);
+    GstBus* bus = gst_element_get_bus(p);
+    GstMessage* m = gst_bus_timed_pop_filtered(
+        bus, 5 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+    REQUIRE(m);
+    CHECK(GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR);
+    gst_message_unref(m);
+    gst_object_unref(bus);
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(p);
+  } else {
+    CHECK(refused);
+  }
+}
