@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "batched_model.h"
 #include "edgert/engine.h"
-#include "edgert/runtime.h"
 #include "gst/edgert/edgertmeta.h"
 #include "kernels/cpu/preprocess.h"
 
@@ -35,6 +35,8 @@ enum {
   PROP_TOP_K,
   PROP_OUTPUT_TENSOR_META,
   PROP_POST_MESSAGES,
+  PROP_BATCH_GROUP,
+  PROP_MAX_LATENCY,
 };
 
 constexpr const char* kFormats = "{ RGB, BGR, RGBA, BGRx, NV12, I420 }";
@@ -42,10 +44,8 @@ constexpr const char* kFormats = "{ RGB, BGR, RGBA, BGRx, NV12, I420 }";
 }  // namespace
 
 struct GstEdgertInferState {
-  std::shared_ptr<const edgert::Engine> engine;
-  std::unique_ptr<edgert::ExecutionContext> ctx;
-  edgert::Tensor input;              // CPU engines: the batch the frame is preprocessed into
-  std::vector<edgert::Tensor> outs;  // CPU engines
+  std::shared_ptr<edgert::gst::BatchedModel> model;
+  bool member = false;  // joined the model's batching (left at EOS and stop)
   GstVideoInfo info;
   bool have_info = false;
   guint64 frames = 0;
@@ -62,6 +62,8 @@ struct _GstEdgertInfer {
   guint top_k;
   gboolean output_tensor_meta;
   gboolean post_messages;
+  gchar* batch_group;
+  guint max_latency_ms;
   GstEdgertInferState* state;
 };
 
@@ -128,52 +130,26 @@ gboolean load_engine(GstEdgertInfer* self) {
                       ("edgertinfer needs an EdgeRT engine file (edgert build --save-engine)"));
     return FALSE;
   }
-  auto e = edgert::Engine::load(self->engine_path);
-  if (!e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Cannot load engine '%s'.", self->engine_path),
-                      ("%s", e.status().to_string().c_str()));
+  auto m = edgert::gst::BatchedModel::acquire(self->engine_path,
+                                              self->batch_group ? self->batch_group : "",
+                                              self->batch_size, self->max_latency_ms);
+  if (!m) {
+    const edgert::Status& st = m.status();
+    if (st.code() == edgert::StatusCode::kInvalidArgument)
+      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                        ("Engine '%s' cannot be used by edgertinfer.", self->engine_path),
+                        ("%s", st.to_string().c_str()));
+    else
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Cannot load engine '%s'.", self->engine_path),
+                        ("%s", st.to_string().c_str()));
     return FALSE;
   }
-  const edgert::Engine& engine = **e;
-  if (engine.inputs().size() != 1 || engine.outputs().empty() || !engine.preprocess(0).enabled) {
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
-                      ("Engine '%s' cannot classify video frames.", self->engine_path),
-                      ("it needs one image input with a preprocessing spec (edgert build "
-                       "--preprocess) and an output of class scores; it has %zu input(s)%s",
-                       engine.inputs().size(),
-                       engine.preprocess(0).enabled ? "" : ", input 0 without preprocessing"));
-    return FALSE;
-  }
-  const edgert::Shape& shape = engine.inputs()[0].shape;
-  const std::int64_t batch = shape.rank() ? shape[0] : 1;
-  if (self->batch_size > static_cast<guint>(batch)) {
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
-                      ("batch-size %u is larger than engine '%s''s batch of %lld.",
-                       self->batch_size, self->engine_path, static_cast<long long>(batch)),
-                      (nullptr));
-    return FALSE;
-  }
-  auto ctx = engine.create_context();
-  if (!ctx) {
-    GST_ELEMENT_ERROR(self, RESOURCE, FAILED,
-                      ("Cannot create an execution context for '%s'.", self->engine_path),
-                      ("%s", ctx.status().to_string().c_str()));
-    return FALSE;
-  }
-  s.engine = *e;
-  s.ctx = std::move(ctx).value();
-  if (!s.ctx->on_gpu()) {
-    auto in = edgert::Tensor::allocate(engine.inputs()[0].dtype, shape);
-    if (!in) {
-      GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Out of memory."),
-                        ("%s", in.status().to_string().c_str()));
-      return FALSE;
-    }
-    s.input = std::move(in).value();
-    std::memset(s.input.raw(), 0, s.input.nbytes());
-  }
-  GST_INFO_OBJECT(self, "engine %s: batch %lld, %s", self->engine_path,
-                  static_cast<long long>(batch), s.ctx->on_gpu() ? "GPU" : "CPU");
+  s.model = *m;
+  s.model->join();
+  s.member = true;
+  GST_INFO_OBJECT(self, "engine %s: batch %lld, %s, group '%s'", self->engine_path,
+                  static_cast<long long>(s.model->batch()), s.model->on_gpu() ? "GPU" : "CPU",
+                  self->batch_group ? self->batch_group : "");
   return TRUE;
 }
 
@@ -187,12 +163,22 @@ gboolean gst_edgert_infer_start(GstBaseTransform* trans) {
 gboolean gst_edgert_infer_stop(GstBaseTransform* trans) {
   GstEdgertInfer* self = GST_EDGERT_INFER(trans);
   GstEdgertInferState& s = *self->state;
-  s.ctx.reset();
-  s.engine.reset();
-  s.input = edgert::Tensor();
-  s.outs.clear();
+  if (s.model && s.member) s.model->leave();
+  s.member = false;
+  s.model.reset();
   s.have_info = false;
   return TRUE;
+}
+
+gboolean gst_edgert_infer_sink_event(GstBaseTransform* trans, GstEvent* event) {
+  GstEdgertInfer* self = GST_EDGERT_INFER(trans);
+  GstEdgertInferState& s = *self->state;
+  // A stream at its end no longer holds up the batches of the others in its group.
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && s.model && s.member) {
+    s.model->leave();
+    s.member = false;
+  }
+  return GST_BASE_TRANSFORM_CLASS(gst_edgert_infer_parent_class)->sink_event(trans, event);
 }
 
 gboolean gst_edgert_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps, GstCaps* outcaps) {
@@ -215,10 +201,9 @@ gboolean gst_edgert_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps, Gst
   return TRUE;
 }
 
-/// Preprocesses the frame into batch slot 0 and runs the engine; the output row of slot 0.
+/// Runs the frame through the (possibly shared) model; the output row of its batch slot.
 bool infer(GstEdgertInfer* self, const GstVideoFrame& vf, std::vector<float>& row,
-           std::string& error) {
-  GstEdgertInferState& s = *self->state;
+           int* batch_frames, std::string& error) {
   edgert::cpu::Frame f;
   to_pixel_format(GST_VIDEO_FRAME_FORMAT(&vf), &f.format);
   f.width = GST_VIDEO_FRAME_WIDTH(&vf);
@@ -227,30 +212,7 @@ bool infer(GstEdgertInfer* self, const GstVideoFrame& vf, std::vector<float>& ro
     f.planes[p] = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&vf, p));
     f.strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&vf, p);
   }
-  const edgert::Engine& e = *s.engine;
-  const edgert::TensorDesc& out = e.outputs()[0];
-  const std::int64_t batch = out.shape.rank() ? out.shape[0] : 1;
-  const std::size_t per_row =
-      static_cast<std::size_t>(out.shape.numel() / std::max<std::int64_t>(1, batch));
-  edgert::Status st;
-  if (s.ctx->on_gpu()) {
-    // The context's host-visible input buffer: mapped memory the GPU reads in place on an
-    // integrated GPU, pinned staging on a discrete one.
-    auto* dst = static_cast<float*>(s.ctx->host_tensor_address(e.inputs()[0].name));
-    st = edgert::cpu::preprocess_frame(f, e.preprocess(0), dst);
-    if (st.ok()) st = s.ctx->execute();
-    if (st.ok()) {
-      const auto* o = static_cast<const float*>(s.ctx->host_tensor_address(out.name));
-      row.assign(o, o + per_row);
-    }
-  } else {
-    st = edgert::cpu::preprocess_frame(f, e.preprocess(0), s.input.data<float>());
-    if (st.ok()) {
-      const edgert::Tensor* in = &s.input;
-      st = s.ctx->execute({in}, s.outs);
-    }
-    if (st.ok()) row.assign(s.outs[0].data<float>(), s.outs[0].data<float>() + per_row);
-  }
+  const edgert::Status st = self->state->model->infer(f, row, batch_frames);
   if (!st.ok()) error = st.to_string();
   return st.ok();
 }
@@ -258,7 +220,11 @@ bool infer(GstEdgertInfer* self, const GstVideoFrame& vf, std::vector<float>& ro
 GstFlowReturn gst_edgert_infer_transform_ip(GstBaseTransform* trans, GstBuffer* buf) {
   GstEdgertInfer* self = GST_EDGERT_INFER(trans);
   GstEdgertInferState& s = *self->state;
-  if (!s.have_info || !s.ctx) return GST_FLOW_NOT_NEGOTIATED;
+  if (!s.have_info || !s.model) return GST_FLOW_NOT_NEGOTIATED;
+  if (!s.member) {  // data again after EOS (a flush, a new segment): back into the batches
+    s.model->join();
+    s.member = true;
+  }
   const guint64 n = s.frames++;
   const bool run = n % (static_cast<guint64>(self->interval) + 1) == 0;
   GstEdgertClassificationMeta result{};
@@ -270,22 +236,24 @@ GstFlowReturn gst_edgert_infer_transform_ip(GstBaseTransform* trans, GstBuffer* 
     }
     std::vector<float> row;
     std::string error;
-    const bool ok = infer(self, vf, row, error);
+    int batch_frames = 0;
+    const bool ok = infer(self, vf, row, &batch_frames, error);
     gst_video_frame_unmap(&vf);
     if (!ok) {
       GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Inference failed."), ("%s", error.c_str()));
       return GST_FLOW_ERROR;
     }
     top_k(row.data(), row.size(), self->top_k, &result);
-    const auto& labels = s.engine->labels();
+    result.batch_frames = static_cast<guint>(batch_frames);
+    const auto& labels = s.model->engine().labels();
     if (result.class_id >= 0 && static_cast<std::size_t>(result.class_id) < labels.size())
       g_strlcpy(result.label, labels[static_cast<std::size_t>(result.class_id)].c_str(),
                 sizeof result.label);
     if (self->output_tensor_meta) {
       GstEdgertTensorMeta* tm = gst_buffer_add_edgert_tensor_meta(buf, row.data(), row.size());
       tm->unique_id = self->unique_id;
-      g_strlcpy(tm->name, s.engine->outputs()[0].name.c_str(), sizeof tm->name);
-      const edgert::Shape& os = s.engine->outputs()[0].shape;
+      g_strlcpy(tm->name, s.model->engine().outputs()[0].name.c_str(), sizeof tm->name);
+      const edgert::Shape& os = s.model->engine().outputs()[0].shape;
       tm->ndims = 0;
       for (std::size_t d = 1; d < os.rank() && tm->ndims < GST_EDGERT_MAX_DIMS; ++d)
         tm->dims[tm->ndims++] = os[d];
@@ -305,11 +273,11 @@ GstFlowReturn gst_edgert_infer_transform_ip(GstBaseTransform* trans, GstBuffer* 
   m->frame_number = n;
   m->inferred = run;
   if (run && self->post_messages) {
-    GstStructure* st = gst_structure_new("edgert-classification", "unique-id", G_TYPE_UINT,
-                                         self->unique_id, "frame-number", G_TYPE_UINT64, n, "pts",
-                                         G_TYPE_UINT64, GST_BUFFER_PTS(buf), "class-id", G_TYPE_INT,
-                                         m->class_id, "label", G_TYPE_STRING, m->label,
-                                         "confidence", G_TYPE_FLOAT, m->confidence, nullptr);
+    GstStructure* st = gst_structure_new(
+        "edgert-classification", "unique-id", G_TYPE_UINT, self->unique_id, "frame-number",
+        G_TYPE_UINT64, n, "pts", G_TYPE_UINT64, GST_BUFFER_PTS(buf), "class-id", G_TYPE_INT,
+        m->class_id, "label", G_TYPE_STRING, m->label, "confidence", G_TYPE_FLOAT, m->confidence,
+        "batch-frames", G_TYPE_UINT, m->batch_frames, nullptr);
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
   }
   return GST_FLOW_OK;
@@ -330,6 +298,11 @@ void gst_edgert_infer_set_property(GObject* object, guint id, const GValue* valu
     case PROP_TOP_K: self->top_k = g_value_get_uint(value); break;
     case PROP_OUTPUT_TENSOR_META: self->output_tensor_meta = g_value_get_boolean(value); break;
     case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean(value); break;
+    case PROP_BATCH_GROUP:
+      g_free(self->batch_group);
+      self->batch_group = g_value_dup_string(value);
+      break;
+    case PROP_MAX_LATENCY: self->max_latency_ms = g_value_get_uint(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -346,6 +319,8 @@ void gst_edgert_infer_get_property(GObject* object, guint id, GValue* value, GPa
     case PROP_TOP_K: g_value_set_uint(value, self->top_k); break;
     case PROP_OUTPUT_TENSOR_META: g_value_set_boolean(value, self->output_tensor_meta); break;
     case PROP_POST_MESSAGES: g_value_set_boolean(value, self->post_messages); break;
+    case PROP_BATCH_GROUP: g_value_set_string(value, self->batch_group); break;
+    case PROP_MAX_LATENCY: g_value_set_uint(value, self->max_latency_ms); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -354,6 +329,7 @@ void gst_edgert_infer_get_property(GObject* object, guint id, GValue* value, GPa
 void gst_edgert_infer_finalize(GObject* object) {
   GstEdgertInfer* self = GST_EDGERT_INFER(object);
   g_free(self->engine_path);
+  g_free(self->batch_group);
   delete self->state;
   G_OBJECT_CLASS(gst_edgert_infer_parent_class)->finalize(object);
 }
@@ -400,6 +376,18 @@ static void gst_edgert_infer_class_init(GstEdgertInferClass* klass) {
       g_param_spec_boolean("post-messages", "Post messages",
                            "Post an \"edgert-classification\" element message per inference", TRUE,
                            rw));
+  g_object_class_install_property(
+      gobject, PROP_BATCH_GROUP,
+      g_param_spec_string("batch-group", "Batch group",
+                          "Elements with the same engine and group share one model and batch "
+                          "their streams' frames into one inference (empty: a model of its own)",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject, PROP_MAX_LATENCY,
+      g_param_spec_uint("max-latency", "Maximum latency",
+                        "Milliseconds a frame waits for the other streams of its batch group "
+                        "before its batch runs incomplete",
+                        0, 10000, 20, rw));
   gst_element_class_set_static_metadata(
       element, "EdgeRT classifier", "Filter/Analyzer/Video",
       "Classifies video frames with an EdgeRT engine and attaches the result as metadata",
@@ -410,6 +398,7 @@ static void gst_edgert_infer_class_init(GstEdgertInferClass* klass) {
   base->stop = gst_edgert_infer_stop;
   base->set_caps = gst_edgert_infer_set_caps;
   base->transform_ip = gst_edgert_infer_transform_ip;
+  base->sink_event = gst_edgert_infer_sink_event;
   base->passthrough_on_same_caps = FALSE;
   GST_DEBUG_CATEGORY_INIT(gst_edgert_infer_debug, "edgertinfer", 0, "EdgeRT inference");
 }
@@ -422,6 +411,8 @@ static void gst_edgert_infer_init(GstEdgertInfer* self) {
   self->top_k = 5;
   self->output_tensor_meta = FALSE;
   self->post_messages = TRUE;
+  self->batch_group = nullptr;
+  self->max_latency_ms = 20;
   self->state = new GstEdgertInferState();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
 }

@@ -19,6 +19,7 @@ typedef struct {
   guint unique_id;      /* the edgertinfer element's unique-id property */
   guint64 frame_number; /* frames the element has seen before this one (0 = first) */
   gboolean inferred;    /* FALSE: a frame skipped by "interval", carrying the last result */
+  guint batch_frames;   /* frames (of all the group's streams) in the inference that ran it */
   gint class_id;        /* top-1 class index, -1 when no result exists yet */
   gfloat confidence;    /* top-1 probability (softmax of the output unless it already is one) */
   gchar label[GST_EDGERT_MAX_LABEL]; /* the engine's label of class_id, "" when it has none */

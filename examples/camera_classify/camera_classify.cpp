@@ -1,0 +1,234 @@
+// Copyright EdgeRT authors. SPDX-License-Identifier: Apache-2.0
+// camera_classify: N camera streams, one EdgeRT engine, a classification on every frame.
+//
+//   camera_classify --engine E [--source URI]... [--frames N] [--max-latency MS]
+//   camera_classify --engine E --scenes IMAGES.npy --labels LABELS.npy [--streams N] [--frames N]
+//
+// Each stream is a GStreamer branch "... ! edgertinfer batch-group=camera_classify ! fakesink":
+// the streams' frames are batched into shared inferences (docs/gstreamer.md). A --source is
+// "test" (videotestsrc), a device ("/dev/video0", v4l2src) or a URI (file://, rtsp://, ...,
+// uridecodebin). With --scenes, the streams are synthetic cameras showing the scenes of a
+// labelled set (stream k shows scenes k, k+N, k+2N, ...), and the accuracy measured through the
+// pipeline is printed. Per stream it prints frames, fps and the most frequent top-1.
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/npy.h"
+
+namespace {
+
+struct StreamStats {
+  std::uint64_t frames = 0;
+  std::uint64_t correct = 0;
+  std::uint64_t labelled = 0;
+  std::map<std::string, int> top1;
+  std::chrono::steady_clock::time_point first, last;
+};
+
+void print_error(GstMessage* m) {
+  GError* e = nullptr;
+  gchar* dbg = nullptr;
+  gst_message_parse_error(m, &e, &dbg);
+  std::fprintf(stderr, "camera_classify: %s (%s)\n", e->message, dbg ? dbg : "");
+  g_error_free(e);
+  g_free(dbg);
+}
+
+std::string source_branch(const std::string& src) {
+  if (src == "test") return "videotestsrc is-live=false";
+  if (src.rfind("/dev/video", 0) == 0) return "v4l2src device=" + src;
+  return "uridecodebin uri=\"" + src + "\"";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Classify N camera streams with one EdgeRT engine (GStreamer, batched)"};
+  std::string engine, scenes, labels;
+  std::vector<std::string> sources;
+  int streams = 4, frames = 250;
+  unsigned max_latency = 20;
+  app.add_option("--engine", engine, "EdgeRT engine with a preprocessing spec")->required();
+  app.add_option("--source", sources, "test, /dev/videoN or a URI (repeat for more streams)");
+  app.add_option("--scenes", scenes, "uint8 [N,H,W,3] RGB scenes (.npy) for synthetic cameras");
+  app.add_option("--labels", labels, "int64 [N] labels of --scenes (.npy)");
+  app.add_option("--streams", streams, "Synthetic camera streams (with --scenes)")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--frames", frames, "Frames per stream")->check(CLI::Range(1, 1000000));
+  app.add_option("--max-latency", max_latency, "ms a frame waits for the other streams' frames");
+  CLI11_PARSE(app, argc, argv);
+  if (scenes.empty() == sources.empty()) {
+    std::fprintf(stderr, "camera_classify: give either --scenes (synthetic cameras) or --source\n");
+    return 2;
+  }
+  // The plugin of this build unless the environment points GStreamer elsewhere.
+  g_setenv("GST_PLUGIN_PATH", EDGERT_GST_PLUGIN_DIR, FALSE);
+  gst_init(&argc, &argv);
+
+  edgert::Tensor images, truth;
+  if (!scenes.empty()) {
+    auto im = edgert::read_npy(scenes);
+    if (!im || im->dtype() != edgert::DataType::kUInt8 || im->shape().rank() != 4 ||
+        im->shape()[3] != 3) {
+      std::fprintf(stderr, "camera_classify: --scenes %s: %s\n", scenes.c_str(),
+                   im ? "expected uint8 [N,H,W,3]" : im.status().to_string().c_str());
+      return 1;
+    }
+    images = std::move(im).value();
+    if (!labels.empty()) {
+      auto lb = edgert::read_npy(labels);
+      if (!lb || lb->dtype() != edgert::DataType::kInt64 || lb->numel() != images.shape()[0]) {
+        std::fprintf(stderr, "camera_classify: --labels %s: %s\n", labels.c_str(),
+                     lb ? "expected int64 [N] matching --scenes" : lb.status().to_string().c_str());
+        return 1;
+      }
+      truth = std::move(lb).value();
+    }
+    sources.assign(static_cast<std::size_t>(streams), "scenes");
+  }
+  const int n = static_cast<int>(sources.size());
+  const std::int64_t h = images.empty() ? 0 : images.shape()[1];
+  const std::int64_t w = images.empty() ? 0 : images.shape()[2];
+
+  std::string desc;
+  for (int k = 0; k < n; ++k) {
+    const std::string infer =
+        "edgertinfer name=infer" + std::to_string(k) + " engine=\"" + engine +
+        "\" batch-group=camera_classify max-latency=" + std::to_string(max_latency) +
+        " unique-id=" + std::to_string(k);
+    if (sources[static_cast<std::size_t>(k)] == "scenes")
+      desc += "appsrc name=src" + std::to_string(k) +
+              " format=time caps=video/x-raw,format=RGB,width=" + std::to_string(w) +
+              ",height=" + std::to_string(h) + ",framerate=30/1 ! " + infer +
+              " ! fakesink sync=false ";
+    else
+      desc += source_branch(sources[static_cast<std::size_t>(k)]) +
+              " num-buffers=" + std::to_string(frames) + " ! videoconvert ! " + infer +
+              " ! fakesink sync=false ";
+  }
+  GError* err = nullptr;
+  GstElement* pipeline = gst_parse_launch(desc.c_str(), &err);
+  if (!pipeline || err) {
+    std::fprintf(stderr, "camera_classify: pipeline: %s\n", err ? err->message : "failed");
+    return 1;
+  }
+  GstBus* bus = gst_element_get_bus(pipeline);
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    GstMessage* m = gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_ERROR);
+    if (m) {
+      print_error(m);
+      gst_message_unref(m);
+    }
+    return 1;
+  }
+
+  // Synthetic cameras: one feeding thread per stream.
+  std::vector<std::thread> feeders;
+  if (!images.empty()) {
+    const std::int64_t frame_bytes = h * w * 3;
+    for (int k = 0; k < n; ++k)
+      feeders.emplace_back([&, k, frame_bytes] {
+        GstElement* src =
+            gst_bin_get_by_name(GST_BIN(pipeline), ("src" + std::to_string(k)).c_str());
+        for (int i = 0; i < frames; ++i) {
+          const std::int64_t scene = (static_cast<std::int64_t>(i) * n + k) % images.shape()[0];
+          GstBuffer* b = gst_buffer_new_allocate(nullptr, static_cast<gsize>(frame_bytes), nullptr);
+          gst_buffer_fill(b, 0, images.data<std::uint8_t>() + scene * frame_bytes,
+                          static_cast<gsize>(frame_bytes));
+          GST_BUFFER_PTS(b) = gst_util_uint64_scale(static_cast<guint64>(i), GST_SECOND, 30);
+          GST_BUFFER_OFFSET(b) = static_cast<guint64>(scene);
+          if (gst_app_src_push_buffer(GST_APP_SRC(src), b) != GST_FLOW_OK) break;
+        }
+        gst_app_src_end_of_stream(GST_APP_SRC(src));
+        gst_object_unref(src);
+      });
+  }
+
+  std::vector<StreamStats> stats(static_cast<std::size_t>(n));
+  int rc = 0;
+  for (bool done = false; !done;) {
+    GstMessage* m = gst_bus_timed_pop(bus, GST_CLOCK_TIME_NONE);
+    switch (GST_MESSAGE_TYPE(m)) {
+      case GST_MESSAGE_ELEMENT: {
+        const GstStructure* s = gst_message_get_structure(m);
+        if (!gst_structure_has_name(s, "edgert-classification")) break;
+        guint id = 0;
+        guint64 frame = 0;
+        gint cls = -1;
+        gst_structure_get_uint(s, "unique-id", &id);
+        gst_structure_get_uint64(s, "frame-number", &frame);
+        gst_structure_get_int(s, "class-id", &cls);
+        const char* label = gst_structure_get_string(s, "label");
+        if (id >= stats.size()) break;
+        StreamStats& st = stats[id];
+        const auto now = std::chrono::steady_clock::now();
+        if (st.frames++ == 0) st.first = now;
+        st.last = now;
+        st.top1[label && *label ? label : std::to_string(cls)]++;
+        if (!truth.empty()) {
+          const std::int64_t scene = (static_cast<std::int64_t>(frame) * n + id) % truth.numel();
+          ++st.labelled;
+          st.correct += truth.data<std::int64_t>()[scene] == cls;
+        }
+        break;
+      }
+      case GST_MESSAGE_ERROR: {
+        print_error(m);
+        rc = 1;
+        done = true;
+        break;
+      }
+      case GST_MESSAGE_EOS: done = true; break;
+      default: break;
+    }
+    gst_message_unref(m);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  for (auto& t : feeders) t.join();
+
+  std::uint64_t total = 0, correct = 0, labelled = 0;
+  std::printf("stream  frames      fps  most frequent top-1%s\n",
+              truth.empty() ? "" : "   accuracy");
+  for (int k = 0; k < n; ++k) {
+    const StreamStats& st = stats[static_cast<std::size_t>(k)];
+    const double secs = std::chrono::duration<double>(st.last - st.first).count();
+    std::string best;
+    int best_n = 0;
+    for (const auto& [l, c] : st.top1)
+      if (c > best_n) best = l, best_n = c;
+    std::printf("%6d %7llu %8.1f  %-20s", k, static_cast<unsigned long long>(st.frames),
+                st.frames > 1 && secs > 0 ? static_cast<double>(st.frames - 1) / secs : 0.0,
+                best.c_str());
+    if (st.labelled)
+      std::printf("  %6.2f %%",
+                  100.0 * static_cast<double>(st.correct) / static_cast<double>(st.labelled));
+    std::printf("\n");
+    total += st.frames;
+    correct += st.correct;
+    labelled += st.labelled;
+  }
+  if (labelled)
+    std::printf("accuracy through the pipeline: %.2f %% of %llu labelled frames (%d streams)\n",
+                100.0 * static_cast<double>(correct) / static_cast<double>(labelled),
+                static_cast<unsigned long long>(labelled), n);
+  if (total != static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(frames) && rc == 0 &&
+      !images.empty()) {
+    std::fprintf(stderr, "camera_classify: %llu results for %d x %d frames\n",
+                 static_cast<unsigned long long>(total), n, frames);
+    rc = 1;
+  }
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  return rc;
+}
