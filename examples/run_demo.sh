@@ -3,7 +3,8 @@
 # ninja), build the bundled Fashion-MNIST model into an engine, and classify 4 synthetic camera
 # streams (scenes of the Fashion-MNIST test split) through GStreamer with one shared, batched
 # engine: examples/camera_classify prints each stream's frames, fps and accuracy, and the
-# accuracy measured through the pipeline. Environment: EDGERT_BUILD_DIR (default build, shared
+# accuracy measured through the pipeline, and keeps each stream's last frames labelled by
+# edgertoverlay as PNG files. Environment: EDGERT_BUILD_DIR (default build, shared
 # with .ci/test so that running both builds once), EDGERT_JOBS (default: all cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,4 +33,6 @@ if [ ! -f "$engine" ]; then
     --target "$target" --save-engine "$engine"
 fi
 "$build_dir/examples/camera_classify" --engine "$engine" --streams 4 --frames 250 \
-  --scenes "$data/fashion_test_images.npy" --labels "$data/fashion_test_labels.npy"
+  --scenes "$data/fashion_test_images.npy" --labels "$data/fashion_test_labels.npy" \
+  --annotate "$data/annotated"
+echo "annotated frames (label, confidence, fps drawn by edgertoverlay): $data/annotated"

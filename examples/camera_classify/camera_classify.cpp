@@ -3,6 +3,7 @@
 //
 //   camera_classify --engine E [--source URI]... [--frames N] [--max-latency MS]
 //   camera_classify --engine E --scenes IMAGES.npy --labels LABELS.npy [--streams N] [--frames N]
+//   ... [--annotate DIR]   (the last 5 frames of each stream, labelled by edgertoverlay, as PNG)
 //
 // Each stream is a GStreamer branch "... ! edgertinfer batch-group=camera_classify ! fakesink":
 // the streams' frames are batched into shared inferences (docs/gstreamer.md). A --source is
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sources;
   int streams = 4, frames = 250;
   unsigned max_latency = 20;
+  std::string annotate;
   app.add_option("--engine", engine, "EdgeRT engine with a preprocessing spec")->required();
   app.add_option("--source", sources, "test, /dev/videoN or a URI (repeat for more streams)");
   app.add_option("--scenes", scenes, "uint8 [N,H,W,3] RGB scenes (.npy) for synthetic cameras");
@@ -67,6 +69,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--frames", frames, "Frames per stream")->check(CLI::Range(1, 1000000));
   app.add_option("--max-latency", max_latency, "ms a frame waits for the other streams' frames");
+  app.add_option("--annotate", annotate,
+                 "Write each stream's last 5 frames with the result drawn (edgertoverlay) as PNG "
+                 "files DIR/stream<k>_<n>.png");
   CLI11_PARSE(app, argc, argv);
   if (scenes.empty() == sources.empty()) {
     std::fprintf(stderr, "camera_classify: give either --scenes (synthetic cameras) or --source\n");
@@ -102,7 +107,15 @@ int main(int argc, char** argv) {
   const std::int64_t w = images.empty() ? 0 : images.shape()[2];
 
   std::string desc;
+  if (!annotate.empty()) g_mkdir_with_parents(annotate.c_str(), 0755);
   for (int k = 0; k < n; ++k) {
+    // The sink: nothing, or the frame scaled up, labelled and written as PNG.
+    const std::string sink =
+        annotate.empty()
+            ? std::string("fakesink sync=false")
+            : "videoscale ! video/x-raw,width=320,height=240 ! edgertoverlay ! videoconvert ! "
+              "pngenc ! multifilesink max-files=5 location=\"" +
+                  annotate + "/stream" + std::to_string(k) + "_%05d.png\"";
     const std::string infer =
         "edgertinfer name=infer" + std::to_string(k) + " engine=\"" + engine +
         "\" batch-group=camera_classify max-latency=" + std::to_string(max_latency) +
@@ -110,12 +123,11 @@ int main(int argc, char** argv) {
     if (sources[static_cast<std::size_t>(k)] == "scenes")
       desc += "appsrc name=src" + std::to_string(k) +
               " format=time caps=video/x-raw,format=RGB,width=" + std::to_string(w) +
-              ",height=" + std::to_string(h) + ",framerate=30/1 ! " + infer +
-              " ! fakesink sync=false ";
+              ",height=" + std::to_string(h) + ",framerate=30/1 ! " + infer + " ! " + sink + " ";
     else
       desc += source_branch(sources[static_cast<std::size_t>(k)]) +
-              " num-buffers=" + std::to_string(frames) + " ! videoconvert ! " + infer +
-              " ! fakesink sync=false ";
+              " num-buffers=" + std::to_string(frames) + " ! videoconvert ! " + infer + " ! " +
+              sink + " ";
   }
   GError* err = nullptr;
   GstElement* pipeline = gst_parse_launch(desc.c_str(), &err);

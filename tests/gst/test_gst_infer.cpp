@@ -464,10 +464,12 @@ TEST_CASE("camera_classify: synthetic cameras through the batched pipeline", "[g
   const std::string dir = std::string(EDGERT_TEST_DATA_DIR) + "/fashion_e2e";
   test::ensure_fashion_eval_set(dir);
   const std::string out = kWork + "/camera_classify.out";
+  const std::string png = kWork + "/annotated";
+  fs::remove_all(png);
   const std::string cmd = std::string("'") + EDGERT_CAMERA_CLASSIFY + "' --engine '" + engine +
                           "' --streams 3 --frames 40 --scenes '" + dir +
                           "/fashion_test_images.npy' --labels '" + dir +
-                          "/fashion_test_labels.npy' > '" + out + "' 2>&1";
+                          "/fashion_test_labels.npy' --annotate '" + png + "' > '" + out + "' 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream f(out);
   const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -479,6 +481,15 @@ TEST_CASE("camera_classify: synthetic cameras through the batched pipeline", "[g
   REQUIRE(pos != std::string::npos);
   const double acc = std::atof(text.c_str() + pos + std::strlen("accuracy through the pipeline: "));
   CHECK(acc >= 80.0);
+  // The annotated output: the last 5 frames of each stream, as PNG files.
+  int pngs = 0;
+  for (const auto& e : fs::directory_iterator(png)) {
+    std::ifstream p(e.path(), std::ios::binary);
+    char magic[4] = {};
+    p.read(magic, 4);
+    pngs += std::string(magic + 1, 3) == "PNG";
+  }
+  CHECK(pngs == 15);
 
   // A missing engine is an error exit with the reason.
   const std::string bad = std::string("'") + EDGERT_CAMERA_CLASSIFY + "' --engine '" + kWork +
