@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   int streams = 4, frames = 250;
   unsigned max_latency = 20;
   std::string annotate;
+  bool separate = false;
   app.add_option("--engine", engine, "EdgeRT engine with a preprocessing spec")->required();
   app.add_option("--source", sources, "test, /dev/videoN or a URI (repeat for more streams)");
   app.add_option("--scenes", scenes, "uint8 [N,H,W,3] RGB scenes (.npy) for synthetic cameras");
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--frames", frames, "Frames per stream")->check(CLI::Range(1, 1000000));
   app.add_option("--max-latency", max_latency, "ms a frame waits for the other streams' frames");
+  app.add_flag("--no-batching", separate,
+               "Give each stream an engine and context of its own (no batch group)");
   app.add_option("--annotate", annotate,
                  "Write each stream's last 5 frames with the result drawn (edgertoverlay) as PNG "
                  "files DIR/stream<k>_<n>.png");
@@ -116,10 +119,10 @@ int main(int argc, char** argv) {
             : "videoscale ! video/x-raw,width=320,height=240 ! edgertoverlay ! videoconvert ! "
               "pngenc ! multifilesink max-files=5 location=\"" +
                   annotate + "/stream" + std::to_string(k) + "_%05d.png\"";
-    const std::string infer =
-        "edgertinfer name=infer" + std::to_string(k) + " engine=\"" + engine +
-        "\" batch-group=camera_classify max-latency=" + std::to_string(max_latency) +
-        " unique-id=" + std::to_string(k);
+    const std::string infer = "edgertinfer name=infer" + std::to_string(k) + " engine=\"" + engine +
+                              (separate ? std::string("\"") : "\" batch-group=camera_classify") +
+                              " max-latency=" + std::to_string(max_latency) +
+                              " unique-id=" + std::to_string(k);
     if (sources[static_cast<std::size_t>(k)] == "scenes")
       desc += "appsrc name=src" + std::to_string(k) +
               " format=time caps=video/x-raw,format=RGB,width=" + std::to_string(w) +
