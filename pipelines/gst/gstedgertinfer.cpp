@@ -18,6 +18,7 @@
 
 #include "batched_model.h"
 #include "edgert/engine.h"
+#include "edgert_caps.h"
 #include "gst/edgert/edgertmeta.h"
 #include "kernels/cpu/preprocess.h"
 
@@ -38,8 +39,6 @@ enum {
   PROP_BATCH_GROUP,
   PROP_MAX_LATENCY,
 };
-
-constexpr const char* kFormats = "{ RGB, BGR, RGBA, BGRx, NV12, I420 }";
 
 }  // namespace
 
@@ -71,16 +70,10 @@ G_DEFINE_TYPE(GstEdgertInfer, gst_edgert_infer, GST_TYPE_BASE_TRANSFORM)
 
 namespace {
 
-GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-raw, format = (string) { RGB, BGR, RGBA, BGRx, NV12, I420 }, "
-                    "width = (int) [ 1, 32767 ], height = (int) [ 1, 32767 ], "
-                    "framerate = (fraction) [ 0, MAX ]"));
-GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
-    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-raw, format = (string) { RGB, BGR, RGBA, BGRx, NV12, I420 }, "
-                    "width = (int) [ 1, 32767 ], height = (int) [ 1, 32767 ], "
-                    "framerate = (fraction) [ 0, MAX ]"));
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                                                             GST_STATIC_CAPS(EDGERT_VIDEO_CAPS));
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGERT_VIDEO_CAPS));
 
 bool to_pixel_format(GstVideoFormat f, edgert::PixelFormat* out) {
   switch (f) {
@@ -193,7 +186,7 @@ gboolean gst_edgert_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps, Gst
   edgert::PixelFormat pf;
   if (!to_pixel_format(GST_VIDEO_INFO_FORMAT(&info), &pf)) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Unsupported video format."),
-                      ("edgertinfer takes %s", kFormats));
+                      ("edgertinfer takes %s", EDGERT_VIDEO_FORMATS));
     return FALSE;
   }
   self->state->info = info;

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "edgert_caps.h"
 #include "gst/edgert/edgertmeta.h"
 
 namespace {
@@ -117,12 +118,10 @@ void draw_text(GstVideoFrame& f, const std::string lines[], int count, int scale
     }
 }
 
-GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-raw, format = (string) { RGB, BGR, RGBA, BGRx, NV12, I420 }"));
-GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
-    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-raw, format = (string) { RGB, BGR, RGBA, BGRx, NV12, I420 }"));
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                                                             GST_STATIC_CAPS(EDGERT_VIDEO_CAPS));
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(EDGERT_VIDEO_CAPS));
 
 }  // namespace
 

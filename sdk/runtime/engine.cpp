@@ -12,6 +12,7 @@
 #include "edgert/logger.h"
 #include "edgert/runtime.h"
 #include "engine/engine_file.h"
+#include "runtime/recorded_infer.h"
 #include "runtime/runtime_internal.h"
 
 namespace edgert {
@@ -44,6 +45,39 @@ DataType logical_dtype(DataType t, bool gpu) {
   return gpu && t == DataType::kFloat16 ? DataType::kFloat32 : t;
 }
 
+}  // namespace
+
+namespace runtime {
+
+cpu::InferContext recorded_infer_context(const engine::EngineDef& def, std::size_t li,
+                                         const cpu::NodeInfo& node,
+                                         const std::function<const Tensor*(std::size_t)>& weight) {
+  const engine::LayerDef& l = def.layers[li];
+  const bool logical = def.header.target.kind == "cuda" && l.type != "Reformat";
+  std::size_t n_in = l.inputs.size();
+  while (n_in > 0 && l.inputs[n_in - 1] == -1) --n_in;
+  cpu::InferContext ictx{node, {}, {}, {}, {}};
+  for (std::size_t k = 0; k < n_in; ++k) {
+    const std::int32_t t = l.inputs[k];
+    if (t < 0) {
+      ictx.inputs.push_back({});
+      ictx.present.push_back(false);
+      ictx.values.push_back(nullptr);
+      continue;
+    }
+    const engine::TensorDef& td = def.tensors[static_cast<std::size_t>(t)];
+    ictx.inputs.push_back({logical_dtype(td.dtype, logical), td.shape});
+    ictx.present.push_back(true);
+    ictx.values.push_back(weight(k));
+  }
+  ictx.outputs.resize(l.outputs.size());
+  return ictx;
+}
+
+}  // namespace runtime
+
+namespace {
+
 // Binds layer `li` to its op and checks the recorded output types/shapes with the op's inference.
 Status prepare_layer(Engine::Impl& impl, std::size_t li) {
   const engine::EngineDef& def = impl.def;
@@ -73,22 +107,11 @@ Status prepare_layer(Engine::Impl& impl, std::size_t li) {
                                                    std::to_string(layer.op->min_inputs) + " to " +
                                                    std::to_string(layer.op->max_inputs));
 
-  cpu::InferContext ictx{layer.node, {}, {}, {}, {}};
-  for (std::size_t k = 0; k < n_in; ++k) {
-    const std::int32_t t = l.inputs[k];
-    if (t < 0) {
-      ictx.inputs.push_back({});
-      ictx.present.push_back(false);
-      ictx.values.push_back(nullptr);
-      continue;
-    }
-    const engine::TensorDef& td = def.tensors[static_cast<std::size_t>(t)];
-    ictx.inputs.push_back({logical_dtype(td.dtype, gpu && l.type != "Reformat"), td.shape});
-    ictx.present.push_back(true);
-    const Tensor& w = impl.weight_views[static_cast<std::size_t>(t)];
-    ictx.values.push_back(w.empty() ? nullptr : &w);
-  }
-  ictx.outputs.resize(l.outputs.size());
+  cpu::InferContext ictx =
+      runtime::recorded_infer_context(def, li, layer.node, [&](std::size_t k) -> const Tensor* {
+        const Tensor& w = impl.weight_views[static_cast<std::size_t>(l.inputs[k])];
+        return w.empty() ? nullptr : &w;
+      });
   Status s = layer.op->infer(ictx);
   if (!s.ok()) return s.with_context(what + " does not accept the tensors recorded in the engine");
   layer.check_shapes = !layer.alias && cpu::shapes_depend_on_values(ictx);

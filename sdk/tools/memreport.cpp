@@ -3,12 +3,12 @@
 // stdout, and optionally as JSON, HTML and a Chrome/Perfetto trace.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "edgert/memory_report.h"
+#include "tools/cli_util.h"
 #include "tools/commands.h"
 
 namespace {
@@ -29,11 +29,9 @@ bool write_file(const std::string& path, const std::string& text, const std::str
                  what.c_str(), path.c_str());
     return false;
   }
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) {
-    std::fprintf(stderr, "edgert memreport: cannot write --%s '%s'\n", what.c_str(), path.c_str());
+  if (edgert::Status st = edgert::tools::write_file_atomic(path, text.data(), text.size());
+      !st.ok()) {
+    std::fprintf(stderr, "edgert memreport: --%s: %s\n", what.c_str(), st.to_string().c_str());
     return false;
   }
   std::printf("%s: %s\n", what.c_str(), path.c_str());

@@ -15,6 +15,7 @@
 #include "edgert/builder.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
+#include "engine_build.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -64,12 +65,8 @@ void check_model_on_gpu(const std::string& prefix, const std::string& input, Pre
   c.precision = p;
   c.input_shapes[input] = x->shape().dims();
   BuildReport r;
-  auto bytes = build_engine(c, &r);
-  INFO(bytes.status().to_string());
-  REQUIRE(bytes);
-  auto engine = Engine::from_memory(std::move(bytes).value());
-  REQUIRE(engine);
-  auto ctx = (*engine)->create_context();
+  auto engine = test::build_and_load(c, &r);
+  auto ctx = engine->create_context();
   REQUIRE(ctx);
   std::vector<Tensor> outs;
   const Status s = (*ctx)->execute({&*x}, outs);

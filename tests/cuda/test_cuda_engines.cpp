@@ -18,6 +18,7 @@
 #include "edgert/builder.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
+#include "engine_build.h"
 #include "fashion_eval.h"
 #include "test_util.h"
 
@@ -51,14 +52,8 @@ std::shared_ptr<const Engine> build(const std::string& onnx, const std::string& 
   c.precision = p;
   c.tactic_sources = sources;
   c.timing_cache = timing_cache;
-  BuildReport r;
-  auto bytes = build_engine(c, &r);
-  INFO(onnx << " target " << target << " " << precision_name(p) << " sources '" << sources << "'");
-  REQUIRE(bytes);
-  auto e = Engine::from_memory(*bytes);
-  REQUIRE(e);
-  if (report) *report = r;
-  return *e;
+  INFO(precision_name(p) << " sources '" << sources << "'");
+  return test::build_and_load(c, report);
 }
 
 std::vector<Tensor> run(const Engine& e, const std::vector<Tensor>& inputs,

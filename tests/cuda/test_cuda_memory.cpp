@@ -15,6 +15,7 @@
 #include "edgert/memory.h"
 #include "edgert/memory_report.h"
 #include "edgert/runtime.h"
+#include "engine_build.h"
 #include "test_util.h"
 
 using namespace edgert;  // NOLINT(google-build-using-namespace): test file
@@ -28,12 +29,7 @@ std::shared_ptr<const Engine> build(const std::string& target) {
   c.onnx_path = kModel;
   c.batch = 4;
   c.target = target;
-  auto bytes = build_engine(c);
-  INFO(bytes.status().to_string());
-  REQUIRE(bytes);
-  auto e = Engine::from_memory(std::move(bytes).value());
-  REQUIRE(e);
-  return *e;
+  return test::build_and_load(c);
 }
 
 /// Live I/O allocations of `kind` whose label contains `what`.

@@ -9,6 +9,7 @@
 #include "edgert/builder.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
+#include "engine_build.h"
 #include "onnx/model_builder.h"
 #include "test_util.h"
 
@@ -29,12 +30,8 @@ TEST_CASE("engine: run-time values that change a built output shape are refused"
   mode->set_s("nearest");
   BuildConfig c;
   c.onnx_path = test::save_model(m, test::test_dir("value_shapes"));
-  auto bytes = build_engine(c);
-  INFO(bytes.status().to_string());
-  REQUIRE(bytes);
-  auto engine = Engine::from_memory(std::move(bytes).value());
-  REQUIRE(engine);
-  auto ctx = (*engine)->create_context();
+  auto engine = test::build_and_load(c);
+  auto ctx = engine->create_context();
   REQUIRE(ctx);
 
   auto x = Tensor::allocate(DataType::kFloat32, Shape{1, 1, 2, 3});

@@ -15,7 +15,7 @@
 #include "edgert/memory.h"
 #include "edgert/memory_report.h"
 #include "edgert/runtime.h"
-#include "fashion_engine.h"
+#include "engine_build.h"
 #include "test_util.h"
 
 using namespace edgert;  // NOLINT(google-build-using-namespace): test file

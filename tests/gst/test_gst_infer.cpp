@@ -25,7 +25,7 @@
 #include "edgert/builder.h"
 #include "edgert/engine.h"
 #include "edgert/runtime.h"
-#include "fashion_engine.h"
+#include "engine_build.h"
 #include "fashion_eval.h"
 #include "gst/edgert/edgertmeta.h"
 #include "kernels/cpu/preprocess.h"
@@ -344,18 +344,11 @@ TEST_CASE("edgertinfer: a missing, corrupt or unsuitable engine is a clear error
   CHECK(err.find("corrupt.engine") != std::string::npos);
 
   // An engine without a preprocessing spec cannot take frames.
-  const std::string raw = kWork + "/fashion_raw.engine";
-  if (!fs::exists(raw)) {
-    BuildConfig c;
-    c.onnx_path = std::string(EDGERT_SOURCE_DIR) + "/examples/fashion/fashion_resnet.onnx";
-    c.batch = 1;
-    c.preprocess = "none";
-    auto bytes = build_engine(c);
-    REQUIRE(bytes);
-    std::ofstream(raw, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes->data()),
-               static_cast<std::streamsize>(bytes->size()));
-  }
+  BuildConfig c;
+  c.onnx_path = std::string(EDGERT_SOURCE_DIR) + "/examples/fashion/fashion_resnet.onnx";
+  c.batch = 1;
+  c.preprocess = "none";
+  const std::string raw = test::build_engine_file(c, kWork + "/fashion_raw.engine");
   auto e = Engine::load(raw);
   REQUIRE(e);
   REQUIRE_FALSE((*e)->preprocess(0).enabled);

@@ -14,7 +14,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "fashion_engine.h"
+#include "engine_build.h"
 #include "gst/edgert/edgertmeta.h"
 
 namespace {

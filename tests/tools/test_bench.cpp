@@ -19,7 +19,7 @@
 #include "core/npy.h"
 #include "edgert/builder.h"
 #include "edgert/engine.h"
-#include "fashion_engine.h"
+#include "engine_build.h"
 #include "test_util.h"
 #include "tools/tool_util.h"
 

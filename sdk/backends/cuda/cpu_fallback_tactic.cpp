@@ -9,6 +9,7 @@
 
 #include "backends/cuda/tactic.h"
 #include "kernels/cpu/op_def.h"
+#include "runtime/recorded_infer.h"
 
 namespace edgert::cuda_backend {
 namespace {
@@ -59,19 +60,17 @@ class CpuFallback final : public Tactic {
       }
       outputs_.push_back(s);
     }
-    // As the engine verifier infers: float16 storage stands for float32 values, weights known.
-    cpu::InferContext ictx{node_, {}, {}, {}, {}};
+    // As the engine verifier infers (weights known): do the output shapes depend on the values
+    // of a run-time input?
     std::vector<Tensor> weights(inputs_.size());
-    for (std::size_t k = 0; k < inputs_.size(); ++k) {
-      const Slot& s = inputs_[k];
-      const DataType t = s.dtype == DataType::kFloat16 ? DataType::kFloat32 : s.dtype;
-      ictx.inputs.push_back(s.present ? cpu::TensorInfo{t, s.shape} : cpu::TensorInfo{});
-      ictx.present.push_back(s.present);
-      if (s.weight)
-        weights[k] = Tensor::borrow(s.dtype, s.shape, const_cast<std::uint8_t*>(s.weight), nullptr);
-      ictx.values.push_back(s.weight ? &weights[k] : nullptr);
-    }
-    ictx.outputs.resize(outputs_.size());
+    cpu::InferContext ictx = runtime::recorded_infer_context(
+        *v.def, v.index, node_, [&](std::size_t k) -> const Tensor* {
+          const Slot& s = inputs_[k];
+          if (!s.weight) return nullptr;
+          weights[k] =
+              Tensor::borrow(s.dtype, s.shape, const_cast<std::uint8_t*>(s.weight), nullptr);
+          return &weights[k];
+        });
     check_shapes_ = op_->infer(ictx).ok() && cpu::shapes_depend_on_values(ictx);
     return {};
   }

@@ -22,10 +22,8 @@ Status cublas_status(cublasStatus_t st, const std::string& what) {
   return Status(code, what + " failed: cuBLAS status " + std::to_string(static_cast<int>(st)));
 }
 
-namespace {
-
-Expected<void*> tracked(MemoryKind kind, std::size_t bytes, const std::string& what,
-                        MemoryTag tag) {
+Status allocate_on_device(TrackedMemory& m, MemoryKind kind, std::size_t bytes,
+                          const std::string& what, MemoryTag tag) {
   AllocationRequest r;
   r.kind = kind;
   r.bytes = bytes ? bytes : 1;
@@ -35,35 +33,7 @@ Expected<void*> tracked(MemoryKind kind, std::size_t bytes, const std::string& w
     cudaGetLastError();
     r.device = 0;
   }
-  return tracking_allocator().allocate(r);
-}
-
-}  // namespace
-
-Status DeviceBuffer::allocate(std::size_t bytes, const std::string& what, MemoryTag tag) {
-  reset();
-  EDGERT_ASSIGN_OR_RETURN(ptr_, tracked(MemoryKind::kDevice, bytes, what, tag));
-  bytes_ = bytes ? bytes : 1;
-  return {};
-}
-
-void DeviceBuffer::reset() {
-  tracking_allocator().deallocate(ptr_);
-  ptr_ = nullptr;
-  bytes_ = 0;
-}
-
-Status PinnedBuffer::allocate(std::size_t bytes, const std::string& what, MemoryTag tag) {
-  reset();
-  EDGERT_ASSIGN_OR_RETURN(ptr_, tracked(MemoryKind::kPinned, bytes, what, tag));
-  bytes_ = bytes ? bytes : 1;
-  return {};
-}
-
-void PinnedBuffer::reset() {
-  tracking_allocator().deallocate(ptr_);
-  ptr_ = nullptr;
-  bytes_ = 0;
+  return m.allocate(r);
 }
 
 }  // namespace edgert::cuda_backend

@@ -14,6 +14,7 @@
 
 #include "edgert/memory.h"
 #include "edgert/status.h"
+#include "memory/tracked_memory.h"
 
 namespace edgert::cuda_backend {
 
@@ -40,67 +41,26 @@ Status cublas_status(cublasStatus_t st, const std::string& what);
       return ::edgert::cuda_backend::cublas_status(edgert_st_, #expr); \
   } while (0)
 
-/// Device memory owned by one object, allocated through the tracking allocator.
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  ~DeviceBuffer() { reset(); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept
-      : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(o.bytes_) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
-    if (this != &o) {
-      reset();
-      ptr_ = std::exchange(o.ptr_, nullptr);
-      bytes_ = o.bytes_;
-    }
-    return *this;
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+/// Status of allocating `bytes` (at least 1) of `kind` tagged `tag` into `m` on the current device;
+/// `what` names the buffer in the tracker and in the out-of-memory message.
+Status allocate_on_device(TrackedMemory& m, MemoryKind kind, std::size_t bytes,
+                          const std::string& what, MemoryTag tag);
 
-  /// Allocates `bytes` (at least 1) of device memory tagged `tag`; `what` names the buffer in the
-  /// tracker and in the out-of-memory message.
-  Status allocate(std::size_t bytes, const std::string& what, MemoryTag tag);
-  void reset();
-  void* get() const { return ptr_; }
-  std::size_t size() const { return bytes_; }
+/// Memory of one kind owned by one object, from the tracking allocator: device memory, or pinned
+/// (page-locked, mapped) host memory for asynchronous copies and zero-copy access.
+template <MemoryKind kKind>
+class CudaBuffer : public TrackedMemory {
+ public:
+  Status allocate(std::size_t bytes, const std::string& what, MemoryTag tag) {
+    return allocate_on_device(*this, kKind, bytes, what, tag);
+  }
   template <typename T>
   T* as() const {
-    return static_cast<T*>(ptr_);
+    return static_cast<T*>(get());
   }
-
- private:
-  void* ptr_ = nullptr;
-  std::size_t bytes_ = 0;
 };
-
-/// Pinned (page-locked, mapped) host memory for asynchronous copies and zero-copy access, allocated
-/// through the tracking allocator.
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  ~PinnedBuffer() { reset(); }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  PinnedBuffer(PinnedBuffer&& o) noexcept
-      : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(o.bytes_) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    if (this != &o) {
-      reset();
-      ptr_ = std::exchange(o.ptr_, nullptr);
-      bytes_ = o.bytes_;
-    }
-    return *this;
-  }
-  Status allocate(std::size_t bytes, const std::string& what, MemoryTag tag);
-  void reset();
-  void* get() const { return ptr_; }
-  std::size_t size() const { return bytes_; }
-
- private:
-  void* ptr_ = nullptr;
-  std::size_t bytes_ = 0;
-};
+using DeviceBuffer = CudaBuffer<MemoryKind::kDevice>;
+using PinnedBuffer = CudaBuffer<MemoryKind::kPinned>;
 
 /// Restores the calling thread's current device on scope exit.
 class DeviceGuard {

@@ -291,31 +291,44 @@ Status synchronize(GpuContext& c) {
 
 void* stream(const GpuContext& c) { return c.stream; }
 
+namespace {
+
+/// Which engine input (input = true) or output `name` is: its index, or -1 for neither.
+struct IoSlot {
+  bool input = false;
+  int k = -1;
+};
+IoSlot find_io(const engine::EngineDef& d, const std::string& name) {
+  for (int side = 0; side < 2; ++side) {
+    const auto& list = side == 0 ? d.inputs : d.outputs;
+    for (std::size_t k = 0; k < list.size(); ++k)
+      if (d.tensors[static_cast<std::size_t>(list[k])].name == name)
+        return {side == 0, static_cast<int>(k)};
+  }
+  return {};
+}
+
+}  // namespace
+
 Status set_tensor_address(GpuContext& c, const std::string& name, void* ptr) {
-  const auto& d = *c.def;
-  for (std::size_t k = 0; k < d.inputs.size(); ++k)
-    if (d.tensors[static_cast<std::size_t>(d.inputs[k])].name == name) {
-      c.inputs[k] = ptr ? ptr : c.own_inputs[k];
-      c.dirty = true;
-      return {};
-    }
-  for (std::size_t k = 0; k < d.outputs.size(); ++k)
-    if (d.tensors[static_cast<std::size_t>(d.outputs[k])].name == name) {
-      c.outputs[k] = ptr ? ptr : c.own_outputs[k];
-      c.dirty = true;
-      return {};
-    }
-  return Status(StatusCode::kNotFound,
-                "set_tensor_address: the engine has no input or output '" + name + "'");
+  const IoSlot io = find_io(*c.def, name);
+  if (io.k < 0)
+    return Status(StatusCode::kNotFound,
+                  "set_tensor_address: the engine has no input or output '" + name + "'");
+  const auto k = static_cast<std::size_t>(io.k);
+  if (io.input)
+    c.inputs[k] = ptr ? ptr : c.own_inputs[k];
+  else
+    c.outputs[k] = ptr ? ptr : c.own_outputs[k];
+  c.dirty = true;
+  return {};
 }
 
 void* tensor_address(const GpuContext& c, const std::string& name) {
-  const auto& d = *c.def;
-  for (std::size_t k = 0; k < d.inputs.size(); ++k)
-    if (d.tensors[static_cast<std::size_t>(d.inputs[k])].name == name) return c.inputs[k];
-  for (std::size_t k = 0; k < d.outputs.size(); ++k)
-    if (d.tensors[static_cast<std::size_t>(d.outputs[k])].name == name) return c.outputs[k];
-  return nullptr;
+  const IoSlot io = find_io(*c.def, name);
+  if (io.k < 0) return nullptr;
+  return io.input ? c.inputs[static_cast<std::size_t>(io.k)]
+                  : c.outputs[static_cast<std::size_t>(io.k)];
 }
 
 namespace {
@@ -350,14 +363,10 @@ Status execute_host(GpuContext& c) {
 }
 
 void* host_tensor_address(const GpuContext& c, const std::string& name) {
-  const auto& d = *c.def;
-  for (std::size_t k = 0; k < d.inputs.size(); ++k)
-    if (d.tensors[static_cast<std::size_t>(d.inputs[k])].name == name)
-      return c.host_inputs[k].get();
-  for (std::size_t k = 0; k < d.outputs.size(); ++k)
-    if (d.tensors[static_cast<std::size_t>(d.outputs[k])].name == name)
-      return c.host_outputs[k].get();
-  return nullptr;
+  const IoSlot io = find_io(*c.def, name);
+  if (io.k < 0) return nullptr;
+  return io.input ? c.host_inputs[static_cast<std::size_t>(io.k)].get()
+                  : c.host_outputs[static_cast<std::size_t>(io.k)].get();
 }
 
 IoMemory io_memory(const GpuContext& c) { return c.io_mode; }

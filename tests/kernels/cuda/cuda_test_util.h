@@ -209,6 +209,17 @@ inline void check_int8(const Tensor& got, const Tensor& want) {
   CHECK(differ <= 2 + got.numel() / 1000);
 }
 
+/// An int8 epilogue's output against the CPU op's: int8 as check_int8, float32 to rel L2 < 1e-6.
+inline void check_quant_output(const Tensor& got, const Tensor& want) {
+  if (want.dtype() == DataType::kInt8) {
+    check_int8(got, want);
+  } else {
+    const double err = rel_l2(got, want);
+    INFO("rel L2 " << err << ", max abs " << max_abs_diff(got, want));
+    CHECK(err < 1e-6);
+  }
+}
+
 /// The attributes of the CPU ConvInt8 / GemmInt8 reference for an int8 epilogue (0 scale: not
 /// set). The activation is written as the CPU layer's parser reads it.
 inline AttrMap int8_attrs(const cuda::ActParams& act, float x_scale, float z_scale, float y_scale) {

@@ -85,16 +85,6 @@ ConvGeom geom(const Case& cs) {
   return g;
 }
 
-void check(const Tensor& got, const Tensor& want) {
-  if (want.dtype() == DataType::kInt8) {
-    test::gpu::check_int8(got, want);
-  } else {
-    const double err = test::rel_l2(got, want);
-    INFO("rel L2 " << err << ", max abs " << test::max_abs_diff(got, want));
-    CHECK(err < 1e-6);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("CUDA int8 convolutions match the CPU ConvInt8", "[cuda]") {
@@ -173,7 +163,8 @@ TEST_CASE("CUDA int8 convolutions match the CPU ConvInt8", "[cuda]") {
             INFO(s.to_string());
             REQUIRE(s.ok());
             test::gpu::sync(stream.get());
-            check(test::gpu::nhwc_to_nchw(test::gpu::download(dy.get(), yt, ys_nhwc)), want);
+            test::gpu::check_quant_output(
+                test::gpu::nhwc_to_nchw(test::gpu::download(dy.get(), yt, ys_nhwc)), want);
           }
   }
 }

@@ -171,20 +171,6 @@ TEST_CASE("CUDA bias_act in place (y = x) and with z = y", "[cuda]") {
   }
 }
 
-namespace {
-
-void check_output(const Tensor& got, const Tensor& want) {
-  if (want.dtype() == DataType::kInt8) {
-    test::gpu::check_int8(got, want);
-  } else {
-    const double err = test::rel_l2(got, want);
-    INFO("rel L2 " << err << ", max abs " << test::max_abs_diff(got, want));
-    CHECK(err < 1e-6);
-  }
-}
-
-}  // namespace
-
 TEST_CASE("CUDA bias_act_quant matches the ConvInt8 epilogue", "[cuda]") {
   if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
   // A 1 x 1 ConvInt8 whose int32 sums are computed here: N=2, C=13 -> M=19, 5 x 7 pixels.
@@ -237,7 +223,8 @@ TEST_CASE("CUDA bias_act_quant matches the ConvInt8 epilogue", "[cuda]") {
             INFO(s.to_string());
             REQUIRE(s.ok());
             test::gpu::sync(stream.get());
-            check_output(from_layout(test::gpu::download(dy.get(), yt, physical(d, l)), l), want);
+            test::gpu::check_quant_output(
+                from_layout(test::gpu::download(dy.get(), yt, physical(d, l)), l), want);
           }
         }
       }
@@ -282,7 +269,7 @@ TEST_CASE("CUDA bias_act_quant matches the GemmInt8 epilogue", "[cuda]") {
                                      stream.get())
                     .ok());
         test::gpu::sync(stream.get());
-        check_output(test::gpu::download(dy.get(), yt, Shape{m, n}), want);
+        test::gpu::check_quant_output(test::gpu::download(dy.get(), yt, Shape{m, n}), want);
       }
     }
   }
