@@ -4,21 +4,27 @@
 //   camera_classify --engine E [--source URI]... [--frames N] [--max-latency MS]
 //   camera_classify --engine E --scenes IMAGES.npy --labels LABELS.npy [--streams N] [--frames N]
 //   ... [--annotate DIR]   (the last 5 frames of each stream, labelled by edgertoverlay, as PNG)
+//   ... [--fps F]          (synthetic cameras deliver F frames per second, as a live camera)
+//   ... [--preprocess cpu] (edgertinfer's "preprocess": CPU even for CUDA engines)
 //
 // Each stream is a GStreamer branch "... ! edgertinfer batch-group=camera_classify ! fakesink":
 // the streams' frames are batched into shared inferences (docs/gstreamer.md). A --source is
 // "test" (videotestsrc), a device ("/dev/video0", v4l2src) or a URI (file://, rtsp://, ...,
 // uridecodebin). With --scenes, the streams are synthetic cameras showing the scenes of a
 // labelled set (stream k shows scenes k, k+N, k+2N, ...), and the accuracy measured through the
-// pipeline is printed. Per stream it prints frames, fps and the most frequent top-1.
+// pipeline is printed, with each frame's latency from its push into the pipeline to its result
+// (a probe on edgertinfer's source pad). Per stream it prints frames, fps and the most frequent
+// top-1; at the end, the memory EdgeRT holds (host, pinned, device: current and peak).
 
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +32,8 @@
 #include <CLI/CLI.hpp>
 
 #include "core/npy.h"
+#include "edgert/memory.h"
+#include "gst/edgert/edgertmeta.h"
 
 namespace {
 
@@ -52,6 +60,44 @@ std::string source_branch(const std::string& src) {
   return "uridecodebin uri=\"" + src + "\"";
 }
 
+using Clock = std::chrono::steady_clock;
+
+/// Push times of the synthetic cameras' frames and the latencies their results saw.
+struct Latency {
+  std::vector<std::vector<Clock::time_point>> pushed;  // [stream][frame]
+  std::mutex mu;
+  std::vector<double> ms;
+};
+
+struct ProbeArg {
+  Latency* lat;
+  int stream;
+  std::uint64_t warmup;  // frames of each stream left out of the statistics
+};
+
+/// On edgertinfer's source pad: the frame's result is attached; its latency is now - push time.
+GstPadProbeReturn on_result(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  const auto now = Clock::now();
+  auto* a = static_cast<ProbeArg*>(data);
+  const GstEdgertClassificationMeta* m =
+      gst_buffer_get_edgert_classification_meta(GST_PAD_PROBE_INFO_BUFFER(info));
+  const auto& pushed = a->lat->pushed[static_cast<std::size_t>(a->stream)];
+  if (m && m->frame_number < pushed.size() && m->frame_number >= a->warmup) {
+    const double ms =
+        std::chrono::duration<double, std::milli>(now - pushed[m->frame_number]).count();
+    std::lock_guard<std::mutex> lock(a->lat->mu);
+    a->lat->ms.push_back(ms);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0.0;
+  const auto k = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +108,9 @@ int main(int argc, char** argv) {
   unsigned max_latency = 20;
   std::string annotate;
   bool separate = false;
+  double fps = 0;
+  std::string preprocess = "auto";
+  int warmup = 10;
   app.add_option("--engine", engine, "EdgeRT engine with a preprocessing spec")->required();
   app.add_option("--source", sources, "test, /dev/videoN or a URI (repeat for more streams)");
   app.add_option("--scenes", scenes, "uint8 [N,H,W,3] RGB scenes (.npy) for synthetic cameras");
@@ -75,6 +124,16 @@ int main(int argc, char** argv) {
   app.add_option("--annotate", annotate,
                  "Write each stream's last 5 frames with the result drawn (edgertoverlay) as PNG "
                  "files DIR/stream<k>_<n>.png");
+  app.add_option("--fps", fps,
+                 "Synthetic cameras deliver this many frames per second (0: as fast as the "
+                 "pipeline takes them)")
+      ->check(CLI::Range(0.0, 100000.0));
+  app.add_option("--preprocess", preprocess, "edgertinfer's preprocess property")
+      ->check(CLI::IsMember({"auto", "cpu"}));
+  app.add_option("--warmup", warmup,
+                 "First frames of each synthetic camera left out of the latency statistics "
+                 "(engine and pipeline start-up)")
+      ->check(CLI::Range(0, 1000000));
   CLI11_PARSE(app, argc, argv);
   if (scenes.empty() == sources.empty()) {
     std::fprintf(stderr, "camera_classify: give either --scenes (synthetic cameras) or --source\n");
@@ -122,7 +181,7 @@ int main(int argc, char** argv) {
     const std::string infer = "edgertinfer name=infer" + std::to_string(k) + " engine=\"" + engine +
                               (separate ? std::string("\"") : "\" batch-group=camera_classify") +
                               " max-latency=" + std::to_string(max_latency) +
-                              " unique-id=" + std::to_string(k);
+                              " preprocess=" + preprocess + " unique-id=" + std::to_string(k);
     if (sources[static_cast<std::size_t>(k)] == "scenes")
       desc += "appsrc name=src" + std::to_string(k) +
               " format=time caps=video/x-raw,format=RGB,width=" + std::to_string(w) +
@@ -148,21 +207,41 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Synthetic cameras: one feeding thread per stream.
+  // Synthetic cameras: one feeding thread per stream, each frame's push time kept.
   std::vector<std::thread> feeders;
+  Latency latency;
+  std::vector<ProbeArg> probe_args(static_cast<std::size_t>(n));
   if (!images.empty()) {
+    latency.pushed.assign(static_cast<std::size_t>(n),
+                          std::vector<Clock::time_point>(static_cast<std::size_t>(frames)));
+    for (int k = 0; k < n; ++k) {
+      probe_args[static_cast<std::size_t>(k)] = {&latency, k, static_cast<std::uint64_t>(warmup)};
+      GstElement* infer =
+          gst_bin_get_by_name(GST_BIN(pipeline), ("infer" + std::to_string(k)).c_str());
+      GstPad* pad = gst_element_get_static_pad(infer, "src");
+      gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_result,
+                        &probe_args[static_cast<std::size_t>(k)], nullptr);
+      gst_object_unref(pad);
+      gst_object_unref(infer);
+    }
     const std::int64_t frame_bytes = h * w * 3;
+    const auto start = Clock::now();
     for (int k = 0; k < n; ++k)
-      feeders.emplace_back([&, k, frame_bytes] {
+      feeders.emplace_back([&, k, frame_bytes, start] {
         GstElement* src =
             gst_bin_get_by_name(GST_BIN(pipeline), ("src" + std::to_string(k)).c_str());
         for (int i = 0; i < frames; ++i) {
+          if (fps > 0)  // a live camera: frame i is ready at i / fps
+            std::this_thread::sleep_until(
+                start + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(static_cast<double>(i) / fps)));
           const std::int64_t scene = (static_cast<std::int64_t>(i) * n + k) % images.shape()[0];
           GstBuffer* b = gst_buffer_new_allocate(nullptr, static_cast<gsize>(frame_bytes), nullptr);
           gst_buffer_fill(b, 0, images.data<std::uint8_t>() + scene * frame_bytes,
                           static_cast<gsize>(frame_bytes));
           GST_BUFFER_PTS(b) = gst_util_uint64_scale(static_cast<guint64>(i), GST_SECOND, 30);
           GST_BUFFER_OFFSET(b) = static_cast<guint64>(scene);
+          latency.pushed[static_cast<std::size_t>(k)][static_cast<std::size_t>(i)] = Clock::now();
           if (gst_app_src_push_buffer(GST_APP_SRC(src), b) != GST_FLOW_OK) break;
         }
         gst_app_src_end_of_stream(GST_APP_SRC(src));
@@ -213,6 +292,7 @@ int main(int argc, char** argv) {
   for (auto& t : feeders) t.join();
 
   std::uint64_t total = 0, correct = 0, labelled = 0;
+  double total_fps = 0;
   std::printf("stream  frames      fps  most frequent top-1%s\n",
               truth.empty() ? "" : "   accuracy");
   for (int k = 0; k < n; ++k) {
@@ -222,8 +302,10 @@ int main(int argc, char** argv) {
     int best_n = 0;
     for (const auto& [l, c] : st.top1)
       if (c > best_n) best = l, best_n = c;
-    std::printf("%6d %7llu %8.1f  %-20s", k, static_cast<unsigned long long>(st.frames),
-                st.frames > 1 && secs > 0 ? static_cast<double>(st.frames - 1) / secs : 0.0,
+    const double stream_fps =
+        st.frames > 1 && secs > 0 ? static_cast<double>(st.frames - 1) / secs : 0.0;
+    total_fps += stream_fps;
+    std::printf("%6d %7llu %8.1f  %-20s", k, static_cast<unsigned long long>(st.frames), stream_fps,
                 best.c_str());
     if (st.labelled)
       std::printf("  %6.2f %%",
@@ -233,10 +315,32 @@ int main(int argc, char** argv) {
     correct += st.correct;
     labelled += st.labelled;
   }
+  std::printf("total fps %.1f (%d streams)\n", total_fps, n);
   if (labelled)
     std::printf("accuracy through the pipeline: %.2f %% of %llu labelled frames (%d streams)\n",
                 100.0 * static_cast<double>(correct) / static_cast<double>(labelled),
                 static_cast<unsigned long long>(labelled), n);
+  if (!latency.ms.empty()) {
+    double sum = 0;
+    for (double v : latency.ms) sum += v;
+    std::printf(
+        "latency per frame (push to result): mean %.2f ms, p50 %.2f ms, p99 %.2f ms, max "
+        "%.2f ms over %zu frames (the first %d of each stream left out)\n",
+        sum / static_cast<double>(latency.ms.size()), percentile(latency.ms, 50),
+        percentile(latency.ms, 99), *std::max_element(latency.ms.begin(), latency.ms.end()),
+        latency.ms.size(), warmup);
+  }
+  {
+    auto& t = edgert::tracking_allocator();
+    const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
+    const auto host = t.usage(edgert::MemoryKind::kHost);
+    const auto pinned = t.usage(edgert::MemoryKind::kPinned);
+    const auto device = t.usage(edgert::MemoryKind::kDevice);
+    std::printf(
+        "EdgeRT memory peak: host %.1f MiB, pinned %.1f MiB, device %.1f MiB (device "
+        "includes measured library handles)\n",
+        mib(host.peak), mib(pinned.peak), mib(device.peak));
+  }
   if (total != static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(frames) && rc == 0 &&
       !images.empty()) {
     std::fprintf(stderr, "camera_classify: %llu results for %d x %d frames\n",

@@ -275,6 +275,17 @@ ResizeGeometry preprocess_geometry(int src_width, int src_height, const Preproce
   return g;
 }
 
+std::vector<int> preprocess_source_rows(int src_width, int src_height, const PreprocessSpec& spec) {
+  std::vector<int> rows;
+  if (src_width <= 0 || src_height <= 0) return rows;
+  const ResizeGeometry g = preprocess_geometry(src_width, src_height, spec);
+  for (const Tap& t : make_taps(src_height, g.h)) {
+    for (int r : {t.i0, t.i1})
+      if (rows.empty() || rows.back() < r) rows.push_back(r);
+  }
+  return rows;
+}
+
 Status preprocess_frame(const Frame& f, const PreprocessSpec& spec, float* dst) {
   if (!spec.enabled)
     return make_error(StatusCode::kInvalidArgument,

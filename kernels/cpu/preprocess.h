@@ -19,23 +19,15 @@
 //  3. out = (v - mean[c]) * scale[c], written NCHW (planes) or NHWC (interleaved), C = 3 or 1.
 
 #include <cstdint>
+#include <vector>
 
 #include "edgert/preprocess.h"
 #include "edgert/status.h"
 
 namespace edgert::cpu {
 
-/// A borrowed 8-bit image. Packed formats and GRAY8 use plane 0; NV12 uses planes 0 (Y) and 1
-/// (interleaved U,V at ceil(w/2) x ceil(h/2)); I420 planes 0 (Y), 1 (U), 2 (V), chroma likewise.
-/// Strides are bytes between the starts of consecutive rows of each plane. Odd sizes are allowed
-/// for every format (the last column/row of chroma covers one luma pixel).
-struct Frame {
-  PixelFormat format = PixelFormat::kRGB;
-  int width = 0;
-  int height = 0;
-  const std::uint8_t* planes[3] = {nullptr, nullptr, nullptr};
-  std::int64_t strides[3] = {0, 0, 0};
-};
+/// The frame the kernels read (edgert/preprocess.h).
+using Frame = ImageFrame;
 
 /// Number of planes a format uses (1, 2 for NV12, 3 for I420).
 int pixel_format_planes(PixelFormat f) noexcept;
@@ -58,6 +50,12 @@ struct ResizeGeometry {
   int x = 0, y = 0, w = 0, h = 0;
 };
 ResizeGeometry preprocess_geometry(int src_width, int src_height, const PreprocessSpec& spec);
+
+/// The rows of plane 0 that preprocessing a src_width x src_height frame reads, ascending and
+/// unique (the chroma planes of NV12/I420 read row r / 2 for each). The resize has no
+/// antialiasing, so a large downscale reads few rows: a frame copied elsewhere first (the CUDA
+/// path's pinned staging) needs only these.
+std::vector<int> preprocess_source_rows(int src_width, int src_height, const PreprocessSpec& spec);
 
 /// Preprocesses `f` into `dst`, which holds C x spec.height x spec.width floats (NCHW) or
 /// spec.height x spec.width x C (NHWC), C = color_order_channels(spec.color): one image, so a

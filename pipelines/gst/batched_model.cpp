@@ -13,15 +13,22 @@ std::map<std::string, std::weak_ptr<BatchedModel>> g_registry;
 
 }  // namespace
 
-Expected<std::shared_ptr<BatchedModel>> BatchedModel::acquire(const std::string& engine_path,
-                                                              const std::string& group,
-                                                              std::int64_t max_batch,
-                                                              unsigned max_latency_ms) {
+Expected<std::shared_ptr<BatchedModel>> BatchedModel::acquire(
+    const std::string& engine_path, const std::string& group, std::int64_t max_batch,
+    unsigned max_latency_ms, FramePreprocessor::Device preprocess) {
   std::lock_guard<std::mutex> lock(g_registry_mu);
   const std::string key = engine_path + "\n" + group;
   if (!group.empty())
     if (auto it = g_registry.find(key); it != g_registry.end())
-      if (auto m = it->second.lock()) return m;
+      if (auto m = it->second.lock()) {
+        if (m->on_gpu() && m->preprocess_ != preprocess)
+          return Status(StatusCode::kInvalidArgument,
+                        "batch-group '" + group + "' preprocesses frames on " +
+                            m->preprocess_name() +
+                            "; every element of a group must ask for the "
+                            "same \"preprocess\"");
+        return m;
+      }
 
   auto e = Engine::load(engine_path);
   if (!e) return e.status();
@@ -36,9 +43,9 @@ Expected<std::shared_ptr<BatchedModel>> BatchedModel::acquire(const std::string&
                       "class scores; it has " +
                       std::to_string(engine.inputs().size()) + " input(s)" +
                       (engine.preprocess(0).enabled ? "" : ", input 0 without preprocessing"));
-  const Shape& in = engine.inputs()[0].shape;
-  const Shape& out = engine.outputs()[0].shape;
-  const std::int64_t batch = in.rank() ? in[0] : 1;
+  const TensorDesc& in = engine.inputs()[0];
+  const TensorDesc& out = engine.outputs()[0];
+  const std::int64_t batch = in.shape.rank() == 4 ? in.shape[0] : 1;
   if (max_batch > batch)
     return Status(StatusCode::kInvalidArgument, "batch-size " + std::to_string(max_batch) +
                                                     " is larger than engine '" + engine_path +
@@ -49,19 +56,19 @@ Expected<std::shared_ptr<BatchedModel>> BatchedModel::acquire(const std::string&
   std::shared_ptr<BatchedModel> m(new BatchedModel());
   m->engine_ = *e;
   m->ctx_ = std::move(ctx).value();
+  m->preprocess_ = preprocess;
   m->batch_ = max_batch > 0 ? max_batch : batch;
-  m->per_item_ = in.numel() / batch;
-  m->per_row_ = out.numel() / (out.rank() ? out[0] : 1);
+  m->per_row_ = out.shape.numel() / (out.shape.rank() ? out.shape[0] : 1);
   m->max_latency_ = std::chrono::milliseconds(max_latency_ms);
-  if (!m->ctx_->on_gpu()) {
-    auto t = Tensor::allocate(DataType::kFloat32, in);
-    if (!t) return t.status();
-    m->input_ = std::move(t).value();
-    std::memset(m->input_.raw(), 0, m->input_.nbytes());
-  } else {
-    std::memset(m->ctx_->host_tensor_address(engine.inputs()[0].name), 0,
-                static_cast<std::size_t>(in.numel()) * sizeof(float));
-  }
+  m->slots_.assign(static_cast<std::size_t>(m->batch_), nullptr);
+  // Host I/O buffers: the CPU backend's, or the CUDA context's mapped/staging ones. Slots a
+  // batch leaves empty hold zeros (their rows are ignored).
+  void* host_in = m->ctx_->host_tensor_address(in.name);
+  m->out_ = static_cast<const float*>(m->ctx_->host_tensor_address(out.name));
+  if (!host_in || !m->out_)
+    return Status(StatusCode::kOutOfMemory,
+                  "engine '" + engine_path + "': no host buffers for its input and output");
+  std::memset(host_in, 0, static_cast<std::size_t>(in.shape.numel()) * sizeof(float));
   m->thread_ = std::thread([raw = m.get()] { raw->worker(); });
   if (!group.empty()) g_registry[key] = m;
   return m;
@@ -73,7 +80,16 @@ BatchedModel::~BatchedModel() {
     stop_ = true;
   }
   work_cv_.notify_all();
+  slot_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+const char* BatchedModel::preprocess_name() const {
+  return preprocess_ == FramePreprocessor::Device::kCpu || !ctx_->on_gpu() ? "the CPU" : "the GPU";
+}
+
+Expected<std::unique_ptr<FramePreprocessor>> BatchedModel::make_preprocessor() {
+  return FramePreprocessor::create(*ctx_, 0, preprocess_);
 }
 
 void BatchedModel::join() {
@@ -93,14 +109,23 @@ BatchedModel::Stats BatchedModel::stats() const {
   return stats_;
 }
 
-Status BatchedModel::infer(const cpu::Frame& frame, std::vector<float>& row, int* batch_frames) {
+Status BatchedModel::infer(FramePreprocessor& pre, const ImageFrame& frame, std::vector<float>& row,
+                           int* batch_frames) {
   Request r;
-  r.frame = &frame;
   r.row = &row;
-  r.arrived = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mu_);
+  // A free slot of the batch being filled; none while it runs.
+  slot_cv_.wait(lock, [&] { return stop_ || (!running_ && filled_ < batch_); });
   if (stop_) return Status(StatusCode::kInvalidArgument, "the model is shutting down");
-  queue_.push_back(&r);
+  const std::int64_t slot = filled_++;
+  if (slot == 0) first_arrival_ = std::chrono::steady_clock::now();
+  ++preparing_;
+  lock.unlock();
+  // Streams write their slots at the same time; the batch runs once all have finished.
+  r.status = pre.run(frame, slot);
+  lock.lock();
+  --preparing_;
+  slots_[static_cast<std::size_t>(slot)] = &r;
   work_cv_.notify_all();
   done_cv_.wait(lock, [&] { return r.done; });
   if (batch_frames) *batch_frames = r.batch_frames;
@@ -110,69 +135,51 @@ Status BatchedModel::infer(const cpu::Frame& frame, std::vector<float>& row, int
 void BatchedModel::worker() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    if (queue_.empty()) {
+    if (filled_ == 0 || preparing_ > 0) {
       work_cv_.wait(lock);
       continue;
     }
-    // Full: every member stream has a frame waiting, or the batch is full. Otherwise wait for
-    // more until the oldest frame has waited max-latency.
+    // Full: every member stream has a frame in the batch, or the batch is full. Otherwise wait
+    // for more until the first frame has waited max-latency.
     const std::int64_t want = std::min<std::int64_t>(batch_, std::max(1, members_));
-    const auto deadline = queue_.front()->arrived + max_latency_;
-    if (static_cast<std::int64_t>(queue_.size()) < want &&
-        std::chrono::steady_clock::now() < deadline) {
+    const auto deadline = first_arrival_ + max_latency_;
+    if (filled_ < want && std::chrono::steady_clock::now() < deadline) {
       work_cv_.wait_until(lock, deadline);
       continue;
     }
-    std::vector<Request*> batch;
-    while (!queue_.empty() && static_cast<std::int64_t>(batch.size()) < batch_) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
-    }
+    running_ = true;
+    const std::int64_t n = filled_;
     lock.unlock();
-    const Status s = run_batch(batch);
+    const Status s = ctx_->execute();
+    if (s.ok())
+      for (std::int64_t i = 0; i < n; ++i) {
+        const float* r = out_ + i * per_row_;
+        slots_[static_cast<std::size_t>(i)]->row->assign(r, r + per_row_);
+      }
     lock.lock();
     ++stats_.inferences;
-    stats_.frames += batch.size();
-    for (Request* r : batch) {
-      if (!s.ok()) r->status = s;
-      r->batch_frames = static_cast<int>(batch.size());
+    stats_.frames += static_cast<std::uint64_t>(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      Request* r = slots_[static_cast<std::size_t>(i)];
+      if (!s.ok() && r->status.ok()) r->status = s;
+      r->batch_frames = static_cast<int>(n);
       r->done = true;
+      slots_[static_cast<std::size_t>(i)] = nullptr;
     }
+    filled_ = 0;
+    running_ = false;
     done_cv_.notify_all();
+    slot_cv_.notify_all();
   }
-  // Shutting down: nobody waits forever.
-  for (Request* r : queue_) {
-    r->status = Status(StatusCode::kInvalidArgument, "the model was shut down");
-    r->done = true;
-  }
-  queue_.clear();
+  // Shutting down: nobody waits forever (streams still writing a slot see stop_ when done).
+  for (Request*& r : slots_)
+    if (r) {
+      r->status = Status(StatusCode::kInvalidArgument, "the model was shut down");
+      r->done = true;
+      r = nullptr;
+    }
   done_cv_.notify_all();
-}
-
-Status BatchedModel::run_batch(const std::vector<Request*>& batch) {
-  const Engine& e = *engine_;
-  const bool gpu = ctx_->on_gpu();
-  // On a CUDA engine: the context's host-visible input buffer (mapped memory the GPU reads in
-  // place on an integrated GPU, pinned staging on a discrete one).
-  float* in = gpu ? static_cast<float*>(ctx_->host_tensor_address(e.inputs()[0].name))
-                  : input_.data<float>();
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    EDGERT_RETURN_IF_ERROR(cpu::preprocess_frame(*batch[i]->frame, e.preprocess(0),
-                                                 in + static_cast<std::int64_t>(i) * per_item_));
-  const float* out = nullptr;
-  if (gpu) {
-    EDGERT_RETURN_IF_ERROR(ctx_->execute());
-    out = static_cast<const float*>(ctx_->host_tensor_address(e.outputs()[0].name));
-  } else {
-    const Tensor* ip = &input_;
-    EDGERT_RETURN_IF_ERROR(ctx_->execute({ip}, outs_));
-    out = outs_[0].data<float>();
-  }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const float* r = out + static_cast<std::int64_t>(i) * per_row_;
-    batch[i]->row->assign(r, r + per_row_);
-  }
-  return {};
+  slot_cv_.notify_all();
 }
 
 }  // namespace edgert::gst

@@ -18,9 +18,9 @@
 
 #include "batched_model.h"
 #include "edgert/engine.h"
+#include "edgert/frame_preprocessor.h"
 #include "edgert_caps.h"
 #include "gst/edgert/edgertmeta.h"
-#include "kernels/cpu/preprocess.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_edgert_infer_debug);
 #define GST_CAT_DEFAULT gst_edgert_infer_debug
@@ -38,12 +38,30 @@ enum {
   PROP_POST_MESSAGES,
   PROP_BATCH_GROUP,
   PROP_MAX_LATENCY,
+  PROP_PREPROCESS,
 };
+
+// Values of the "preprocess" property.
+enum EdgertPreprocess { kPreprocessAuto = 0, kPreprocessCpu = 1 };
+
+GType edgert_preprocess_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {kPreprocessAuto, "On the engine's backend: the CUDA kernel for CUDA engines", "auto"},
+      {kPreprocessCpu, "On the CPU, in the element's streaming thread", "cpu"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstEdgertPreprocess", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
 
 }  // namespace
 
 struct GstEdgertInferState {
   std::shared_ptr<edgert::gst::BatchedModel> model;
+  std::unique_ptr<edgert::FramePreprocessor> pre;  // this stream's, into the model's input
   bool member = false;  // joined the model's batching (left at EOS and stop)
   GstVideoInfo info;
   bool have_info = false;
@@ -63,6 +81,7 @@ struct _GstEdgertInfer {
   gboolean post_messages;
   gchar* batch_group;
   guint max_latency_ms;
+  gint preprocess;  // EdgertPreprocess
   GstEdgertInferState* state;
 };
 
@@ -123,9 +142,11 @@ gboolean load_engine(GstEdgertInfer* self) {
                       ("edgertinfer needs an EdgeRT engine file (edgert build --save-engine)"));
     return FALSE;
   }
-  auto m = edgert::gst::BatchedModel::acquire(self->engine_path,
-                                              self->batch_group ? self->batch_group : "",
-                                              self->batch_size, self->max_latency_ms);
+  auto m = edgert::gst::BatchedModel::acquire(
+      self->engine_path, self->batch_group ? self->batch_group : "", self->batch_size,
+      self->max_latency_ms,
+      self->preprocess == kPreprocessCpu ? edgert::FramePreprocessor::Device::kCpu
+                                         : edgert::FramePreprocessor::Device::kAuto);
   if (!m) {
     const edgert::Status& st = m.status();
     if (st.code() == edgert::StatusCode::kInvalidArgument)
@@ -137,11 +158,20 @@ gboolean load_engine(GstEdgertInfer* self) {
                         ("%s", st.to_string().c_str()));
     return FALSE;
   }
+  auto pre = (*m)->make_preprocessor();
+  if (!pre) {
+    GST_ELEMENT_ERROR(self, LIBRARY, INIT,
+                      ("Cannot set up preprocessing for engine '%s'.", self->engine_path),
+                      ("%s", pre.status().to_string().c_str()));
+    return FALSE;
+  }
   s.model = *m;
+  s.pre = std::move(pre).value();
   s.model->join();
   s.member = true;
-  GST_INFO_OBJECT(self, "engine %s: batch %lld, %s, group '%s'", self->engine_path,
-                  static_cast<long long>(s.model->batch()), s.model->on_gpu() ? "GPU" : "CPU",
+  GST_INFO_OBJECT(self, "engine %s: batch %lld, %s, frames preprocessed on %s, group '%s'",
+                  self->engine_path, static_cast<long long>(s.model->batch()),
+                  s.model->on_gpu() ? "GPU" : "CPU", s.model->preprocess_name(),
                   self->batch_group ? self->batch_group : "");
   return TRUE;
 }
@@ -158,6 +188,7 @@ gboolean gst_edgert_infer_stop(GstBaseTransform* trans) {
   GstEdgertInferState& s = *self->state;
   if (s.model && s.member) s.model->leave();
   s.member = false;
+  s.pre.reset();  // before the model: it writes the model's context
   s.model.reset();
   s.have_info = false;
   return TRUE;
@@ -197,7 +228,7 @@ gboolean gst_edgert_infer_set_caps(GstBaseTransform* trans, GstCaps* incaps, Gst
 /// Runs the frame through the (possibly shared) model; the output row of its batch slot.
 bool infer(GstEdgertInfer* self, const GstVideoFrame& vf, std::vector<float>& row,
            int* batch_frames, std::string& error) {
-  edgert::cpu::Frame f;
+  edgert::ImageFrame f;
   to_pixel_format(GST_VIDEO_FRAME_FORMAT(&vf), &f.format);
   f.width = GST_VIDEO_FRAME_WIDTH(&vf);
   f.height = GST_VIDEO_FRAME_HEIGHT(&vf);
@@ -205,7 +236,7 @@ bool infer(GstEdgertInfer* self, const GstVideoFrame& vf, std::vector<float>& ro
     f.planes[p] = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&vf, p));
     f.strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&vf, p);
   }
-  const edgert::Status st = self->state->model->infer(f, row, batch_frames);
+  const edgert::Status st = self->state->model->infer(*self->state->pre, f, row, batch_frames);
   if (!st.ok()) error = st.to_string();
   return st.ok();
 }
@@ -296,6 +327,7 @@ void gst_edgert_infer_set_property(GObject* object, guint id, const GValue* valu
       self->batch_group = g_value_dup_string(value);
       break;
     case PROP_MAX_LATENCY: self->max_latency_ms = g_value_get_uint(value); break;
+    case PROP_PREPROCESS: self->preprocess = g_value_get_enum(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -314,6 +346,7 @@ void gst_edgert_infer_get_property(GObject* object, guint id, GValue* value, GPa
     case PROP_POST_MESSAGES: g_value_set_boolean(value, self->post_messages); break;
     case PROP_BATCH_GROUP: g_value_set_string(value, self->batch_group); break;
     case PROP_MAX_LATENCY: g_value_set_uint(value, self->max_latency_ms); break;
+    case PROP_PREPROCESS: g_value_set_enum(value, self->preprocess); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -381,6 +414,12 @@ static void gst_edgert_infer_class_init(GstEdgertInferClass* klass) {
                         "Milliseconds a frame waits for the other streams of its batch group "
                         "before its batch runs incomplete",
                         0, 10000, 20, rw));
+  g_object_class_install_property(
+      gobject, PROP_PREPROCESS,
+      g_param_spec_enum("preprocess", "Preprocess",
+                        "Where frames are converted, resized and normalised into the engine "
+                        "input (every element of a batch group must agree)",
+                        edgert_preprocess_get_type(), kPreprocessAuto, rw));
   gst_element_class_set_static_metadata(
       element, "EdgeRT classifier", "Filter/Analyzer/Video",
       "Classifies video frames with an EdgeRT engine and attaches the result as metadata",
@@ -406,6 +445,7 @@ static void gst_edgert_infer_init(GstEdgertInfer* self) {
   self->post_messages = TRUE;
   self->batch_group = nullptr;
   self->max_latency_ms = 20;
+  self->preprocess = kPreprocessAuto;
   self->state = new GstEdgertInferState();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
 }

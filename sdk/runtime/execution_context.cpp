@@ -199,15 +199,42 @@ const char* io_memory_name(IoMemory m) noexcept {
   return "?";
 }
 
+Status ExecutionContext::Impl::ensure_host_io() const {
+  std::call_once(host_io_once, [this] {
+    const Engine::Impl& e = engine->impl();
+    for (int side = 0; side < 2 && host_io_status.ok(); ++side) {
+      const auto& descs = side == 0 ? e.inputs : e.outputs;
+      auto& bufs = side == 0 ? host_inputs : host_outputs;
+      for (const TensorDesc& t : descs) {
+        auto a = Tensor::allocate(t.dtype, t.shape);
+        if (!a) {
+          host_io_status = a.status().with_context("the host buffer of '" + t.name + "'");
+          break;
+        }
+        bufs.push_back(std::move(a).value());
+      }
+    }
+  });
+  return host_io_status;
+}
+
 Status ExecutionContext::execute() {
   if (impl_->gpu) return cuda_backend::execute_host(*impl_->gpu);
-  return make_error(StatusCode::kInvalidArgument,
-                    "execute() without tensors runs a CUDA engine on its host I/O buffers; this is "
-                    "a CPU engine: use execute(inputs, outputs)");
+  EDGERT_RETURN_IF_ERROR(impl_->ensure_host_io());
+  std::vector<const Tensor*> in;
+  for (const Tensor& t : impl_->host_inputs) in.push_back(&t);
+  return execute(in, impl_->host_outputs);
 }
 
 void* ExecutionContext::host_tensor_address(const std::string& name) const {
-  return impl_->gpu ? cuda_backend::host_tensor_address(*impl_->gpu, name) : nullptr;
+  if (impl_->gpu) return cuda_backend::host_tensor_address(*impl_->gpu, name);
+  if (!impl_->ensure_host_io().ok()) return nullptr;
+  const Engine::Impl& e = impl_->engine->impl();
+  for (std::size_t k = 0; k < e.inputs.size(); ++k)
+    if (e.inputs[k].name == name) return impl_->host_inputs[k].raw();
+  for (std::size_t k = 0; k < e.outputs.size(); ++k)
+    if (e.outputs[k].name == name) return impl_->host_outputs[k].raw();
+  return nullptr;
 }
 
 IoMemory ExecutionContext::io_memory() const noexcept {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "edgert/preprocess.h"
 #include "edgert/runtime.h"
 #include "engine/engine_def.h"
 
@@ -37,6 +38,18 @@ void* stream(const GpuContext& ctx);
 Status set_tensor_address(GpuContext& ctx, const std::string& name, void* ptr);
 void* tensor_address(const GpuContext& ctx, const std::string& name);
 std::vector<LayerProfile> layer_profile(const GpuContext& ctx);
+
+// ---- Camera frames into an input (edgert/frame_preprocessor.h) ----
+
+struct GpuFramePreprocessor;  ///< stream, pinned frame staging, device frame buffer
+/// A preprocessor writing input `input` of `ctx` (float32 or float16) per `spec`.
+Expected<std::shared_ptr<GpuFramePreprocessor>> create_frame_preprocessor(
+    GpuContext& ctx, std::size_t input, const PreprocessSpec& spec);
+/// Writes batch slot `slot` (bytes from `slot_offset` on) of the input from a host frame; waits.
+/// Marks the input as written on the device: the next execute_host() does not copy its host
+/// staging over it.
+Status run_frame_preprocessor(GpuFramePreprocessor& p, const ImageFrame& frame,
+                              std::size_t slot_offset);
 
 // ---- Build side: tactic selection on the build GPU ----
 

@@ -43,6 +43,14 @@ void* stream(const GpuContext&) { return nullptr; }
 Status set_tensor_address(GpuContext&, const std::string&, void*) { return not_built(); }
 void* tensor_address(const GpuContext&, const std::string&) { return nullptr; }
 std::vector<LayerProfile> layer_profile(const GpuContext&) { return {}; }
+struct GpuFramePreprocessor {};
+Expected<std::shared_ptr<GpuFramePreprocessor>> create_frame_preprocessor(GpuContext&, std::size_t,
+                                                                          const PreprocessSpec&) {
+  return not_built();
+}
+Status run_frame_preprocessor(GpuFramePreprocessor&, const ImageFrame&, std::size_t) {
+  return not_built();
+}
 Expected<EngineTarget> current_target() { return not_built(); }
 Expected<unsigned> parse_sources(const std::string&) { return not_built(); }
 Expected<AutotuneResult> autotune(engine::EngineDef&, const AutotuneOptions&) {

@@ -5,6 +5,7 @@
 // tensor.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,9 +55,14 @@ struct ExecutionContext::Impl {
   std::vector<std::vector<Tensor*>> layer_outputs;       ///< per layer, null = omitted
   TensorObserver observer;
   ContextOptions options;
-  std::vector<LayerProfile> profile;
-  std::shared_ptr<cuda_backend::GpuContext>
-      gpu;  ///< "cuda" engines  ///< per layer when options.profile (times and runs only)
+  std::vector<LayerProfile> profile;  ///< per layer when options.profile (times and runs only)
+  std::shared_ptr<cuda_backend::GpuContext> gpu;  ///< "cuda" engines
+  /// CPU engines: the host I/O buffers of execute() without tensors, allocated on first use.
+  mutable std::once_flag host_io_once;
+  mutable Status host_io_status;
+  mutable std::vector<Tensor> host_inputs, host_outputs;
+  /// Allocates the host I/O buffers once (thread-safe); their allocation error otherwise.
+  Status ensure_host_io() const;
 };
 
 }  // namespace edgert

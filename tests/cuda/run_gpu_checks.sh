@@ -54,6 +54,10 @@ run engines "$build/tests/test_cuda_engines" "[cuda]" -s
 grep -E "fashion top-1|tactic selection|ONNX node tests|against the reference" "$out/engines.log" |
   sed 's/^/   /'
 cp "$build"/test_data/conformance_cuda_*.md "$out/" 2> /dev/null
+# The GStreamer element on CUDA engines (when the build has the elements).
+if [ -x "$build/tests/test_gst" ]; then
+  run gst "$build/tests/test_gst" "[cuda]"
+fi
 if command -v compute-sanitizer > /dev/null; then
   run memcheck compute-sanitizer --tool memcheck --error-exitcode 1 "$build/tests/test_cuda_kernels" "[cuda]"
   run racecheck compute-sanitizer --tool racecheck --error-exitcode 1 "$build/tests/test_cuda_kernels" "[cuda]"

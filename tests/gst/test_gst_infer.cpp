@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -491,4 +492,87 @@ TEST_CASE("camera_classify: synthetic cameras through the batched pipeline", "[g
   std::ifstream g(out);
   const std::string err((std::istreambuf_iterator<char>(g)), std::istreambuf_iterator<char>());
   CHECK(err.find("none.engine") != std::string::npos);
+}
+
+TEST_CASE("edgertinfer on a CUDA engine: the CUDA preprocessing kernel agrees with the CPU's",
+          "[gst][cuda]") {
+  if (!test::cuda_device_available()) EDGERT_SKIP("no CUDA device");
+  ensure_gst();
+  const std::string path = test::fashion_engine_file(kWork + "/fashion_b1_cuda.engine", 1, "cuda");
+  auto cpu_engine = Engine::load(engine_path());
+  REQUIRE(cpu_engine);
+  for (GstVideoFormat format :
+       {GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRx,
+        GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_I420}) {
+    INFO(gst_video_format_to_string(format));
+    GstHarness* kernel = gst_harness_new_parse(
+        ("edgertinfer engine=\"" + path + "\" output-tensor-meta=true preprocess=auto").c_str());
+    GstHarness* host = gst_harness_new_parse(
+        ("edgertinfer engine=\"" + path + "\" output-tensor-meta=true preprocess=cpu").c_str());
+    gst_harness_set_src_caps_str(kernel, caps_for(format).c_str());
+    gst_harness_set_src_caps_str(host, caps_for(format).c_str());
+    for (int i = 0; i < 8; ++i) {
+      const auto bytes = frame_bytes(i, format);
+      GstBuffer* a = gst_harness_push_and_pull(kernel, make_buffer(bytes, i * 1000));
+      GstBuffer* b = gst_harness_push_and_pull(host, make_buffer(bytes, i * 1000));
+      REQUIRE(a);
+      REQUIRE(b);
+      const GstEdgertTensorMeta* ta = gst_buffer_get_edgert_tensor_meta(a);
+      const GstEdgertTensorMeta* tb = gst_buffer_get_edgert_tensor_meta(b);
+      REQUIRE(ta);
+      REQUIRE(tb);
+      REQUIRE(ta->count == tb->count);
+      double num = 0, den = 0;
+      for (gsize k = 0; k < ta->count; ++k) {
+        num += (ta->data[k] - tb->data[k]) * (ta->data[k] - tb->data[k]);
+        den += tb->data[k] * tb->data[k];
+      }
+      CHECK(std::sqrt(num / den) < 1e-4);
+      const GstEdgertClassificationMeta* m = gst_buffer_get_edgert_classification_meta(a);
+      REQUIRE(m);
+      CHECK(m->class_id == api_class(**cpu_engine, bytes, format));
+      gst_buffer_unref(a);
+      gst_buffer_unref(b);
+    }
+    gst_harness_teardown(kernel);
+    gst_harness_teardown(host);
+  }
+}
+
+TEST_CASE("pipelines/launch: the documented gst-launch lines run", "[gst][launch]") {
+  ensure_gst();
+  const std::string engine = engine_path();
+  const std::string dir = kWork + "/launch";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string launch = std::string(EDGERT_SOURCE_DIR) + "/pipelines/launch/";
+  const std::string env = "GST_PLUGIN_PATH='" EDGERT_GST_PLUGIN_DIR "' ";
+  auto run = [&](const std::string& cmd) {
+    const std::string full = env + cmd + " > '" + dir + "/log.txt' 2>&1";
+    const int rc = std::system(full.c_str());
+    std::ifstream f(dir + "/log.txt");
+    const std::string out((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    INFO(full << "\n" << out);
+    CHECK(rc == 0);
+    return out;
+  };
+  run("SOURCE='videotestsrc num-buffers=20' SINK=fakesink bash " + launch + "one_camera.sh '" +
+      engine + "'");
+  run("SOURCE='videotestsrc num-buffers=10 pattern=ball' SINK=fakesink bash " + launch +
+      "tiled_cameras.sh '" + engine + "' cam0 cam1");
+  // File in, file out; an existing output is never overwritten.
+  const std::string in = dir + "/in.webm", out = dir + "/out.webm";
+  run("gst-launch-1.0 -q videotestsrc num-buffers=20 ! video/x-raw,width=160,height=120 ! "
+      "vp8enc deadline=1 ! webmmux ! filesink location='" +
+      in + "'");
+  REQUIRE(fs::exists(in));
+  run("bash " + launch + "file_to_file.sh '" + engine + "' '" + in + "' '" + out + "'");
+  REQUIRE(fs::exists(out));
+  const auto size = fs::file_size(out);
+  CHECK(size > 1000);
+  const int again = std::system((env + "bash " + launch + "file_to_file.sh '" + engine + "' '" +
+                                 in + "' '" + out + "' 2>/dev/null")
+                                    .c_str());
+  CHECK(again != 0);
+  CHECK(fs::file_size(out) == size);
 }

@@ -6,11 +6,15 @@
 #include <nvtx3/nvToolsExt.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "backends/cuda/gpu_state.h"
+#include "edgert/kernels/cuda_preprocess.h"
 #include "edgert/logger.h"
+#include "kernels/cpu/preprocess.h"
 
 namespace edgert::cuda_backend {
 
@@ -29,8 +33,11 @@ struct GpuContext {
   std::vector<DeviceBuffer> dev_inputs, dev_outputs;
   std::vector<void*> own_inputs, own_outputs;
   std::vector<void*> inputs, outputs;  ///< bound device addresses
-  std::vector<void*> addr;             ///< per engine tensor
-  std::vector<LayerIO> io;             ///< per layer
+  /// Per input: written on the device (by a frame preprocessor) since the last run, so the next
+  /// execute_host() must not copy the host staging over it. Set from several threads.
+  std::unique_ptr<std::atomic<bool>[]> written_on_device;
+  std::vector<void*> addr;  ///< per engine tensor
+  std::vector<LayerIO> io;  ///< per layer
   bool dirty = true;
   cudaGraphExec_t graph = nullptr;
   bool graph_disabled = false;
@@ -246,6 +253,8 @@ Expected<std::shared_ptr<GpuContext>> create_context(std::shared_ptr<GpuEngine> 
   }
   c->inputs = c->own_inputs;
   c->outputs = c->own_outputs;
+  c->written_on_device.reset(new std::atomic<bool>[c->inputs.size()]);
+  for (std::size_t k = 0; k < c->inputs.size(); ++k) c->written_on_device[k] = false;
   if (options.profile) {
     c->events.resize(def.layers.size() + 1, nullptr);
     for (auto& e : c->events) EDGERT_CUDA_TRY(cudaEventCreate(&e));
@@ -337,7 +346,7 @@ namespace {
 Status stage_in(GpuContext& c) {
   if (c.io_mode != IoMemory::kStaged) return {};
   for (std::size_t k = 0; k < c.inputs.size(); ++k)
-    if (c.inputs[k] == c.own_inputs[k])
+    if (c.inputs[k] == c.own_inputs[k] && !c.written_on_device[k].exchange(false))
       EDGERT_CUDA_TRY(cudaMemcpyAsync(c.inputs[k], c.host_inputs[k].get(), c.host_inputs[k].size(),
                                       cudaMemcpyHostToDevice, c.stream));
   return {};
@@ -377,6 +386,8 @@ Status execute(GpuContext& c, const std::vector<const Tensor*>& inputs,
   const auto& d = *c.def;
   // The host buffers may still be read by work enqueued before (enqueue() without a wait).
   EDGERT_RETURN_IF_ERROR(synchronize(c));
+  // The caller's tensors replace whatever a frame preprocessor wrote.
+  for (std::size_t k = 0; k < inputs.size(); ++k) c.written_on_device[k] = false;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     if (c.inputs[k] != c.own_inputs[k]) {  // bound by set_tensor_address(): copy there
       EDGERT_CUDA_TRY(cudaMemcpyAsync(c.inputs[k], inputs[k]->raw(), inputs[k]->nbytes(),
@@ -430,6 +441,124 @@ std::vector<LayerProfile> layer_profile(const GpuContext& c) {
     out[li].tactic = c.def->layers[li].tactic;
   }
   return out;
+}
+
+// ---- Camera frames into an input ----
+
+struct GpuFramePreprocessor {
+  GpuContext* ctx = nullptr;
+  std::size_t input = 0;
+  PreprocessSpec spec;
+  DataType dtype = DataType::kFloat32;
+  cudaStream_t stream = nullptr;
+  /// The frame's planes, strides kept, in mapped pinned memory the kernel reads in place; only
+  /// the rows the resize reads are copied (`rows`, for frames of rows_w x rows_h).
+  PinnedBuffer staging;
+  std::vector<int> rows;
+  int rows_w = 0, rows_h = 0;
+
+  ~GpuFramePreprocessor() {
+    if (stream) {
+      cudaStreamSynchronize(stream);
+      cudaStreamDestroy(stream);
+    }
+  }
+};
+
+Expected<std::shared_ptr<GpuFramePreprocessor>> create_frame_preprocessor(
+    GpuContext& c, std::size_t input, const PreprocessSpec& spec) {
+  DeviceGuard guard(c.engine->device);
+  const auto& td = c.def->tensors[static_cast<std::size_t>(c.def->inputs.at(input))];
+  if (td.format != engine::TensorFormat::kLinear)
+    return Status(StatusCode::kUnsupported,
+                  "input '" + td.name + "' is not stored linearly; frames cannot be written to it");
+  int can_map = 0;
+  EDGERT_CUDA_TRY(cudaDeviceGetAttribute(&can_map, cudaDevAttrCanMapHostMemory, c.engine->device));
+  if (!can_map)
+    return Status(StatusCode::kUnsupported,
+                  "device " + std::to_string(c.engine->device) +
+                      " cannot map host memory, which the CUDA frame path reads frames from");
+  auto p = std::make_shared<GpuFramePreprocessor>();
+  p->ctx = &c;
+  p->input = input;
+  p->spec = spec;
+  p->dtype = td.dtype;
+  EDGERT_CUDA_TRY(cudaStreamCreateWithFlags(&p->stream, cudaStreamNonBlocking));
+  return p;
+}
+
+namespace {
+
+/// Bytes of one row of plane `i` of `f`.
+std::size_t row_bytes(const ImageFrame& f, int i) {
+  const std::int64_t cw = (f.width + 1) / 2;
+  return static_cast<std::size_t>(i == 0 ? std::int64_t{f.width} *
+                                               cpu::pixel_format_bytes_per_pixel(f.format)
+                                  : f.format == PixelFormat::kNV12 ? 2 * cw
+                                                                   : cw);
+}
+
+}  // namespace
+
+Status run_frame_preprocessor(GpuFramePreprocessor& p, const ImageFrame& f,
+                              std::size_t slot_offset) {
+  GpuContext& c = *p.ctx;
+  DeviceGuard guard(c.engine->device);
+  const int planes = cpu::pixel_format_planes(f.format);
+  if (f.width <= 0 || f.height <= 0)
+    return Status(StatusCode::kInvalidArgument, "frame of " + std::to_string(f.width) + "x" +
+                                                    std::to_string(f.height) + " pixels");
+  std::size_t offsets[3] = {0, 0, 0}, total = 0;
+  for (int i = 0; i < planes; ++i) {
+    if (!f.planes[i] || f.strides[i] < static_cast<std::int64_t>(row_bytes(f, i)))
+      return Status(StatusCode::kInvalidArgument,
+                    std::string(pixel_format_name(f.format)) + " frame: plane " +
+                        std::to_string(i) + " is missing or its stride is shorter than a row");
+    offsets[i] = total;
+    const int plane_rows = i == 0 ? f.height : (f.height + 1) / 2;
+    total += (static_cast<std::size_t>(f.strides[i]) * static_cast<std::size_t>(plane_rows) + 255) /
+             256 * 256;
+  }
+  if (f.width != p.rows_w || f.height != p.rows_h) {
+    p.rows = cpu::preprocess_source_rows(f.width, f.height, p.spec);
+    p.rows_w = f.width;
+    p.rows_h = f.height;
+  }
+  // The previous frame's kernel may still read the staging buffer.
+  EDGERT_CUDA_TRY(cudaStreamSynchronize(p.stream));
+  if (p.staging.size() < total) {
+    p.staging = PinnedBuffer();
+    EDGERT_RETURN_IF_ERROR(
+        p.staging.allocate(total, "camera frame staging", MemoryTag::kPreprocessing));
+  }
+  auto* host = static_cast<std::uint8_t*>(p.staging.get());
+  for (int i = 0; i < planes; ++i) {
+    const std::size_t n = row_bytes(f, i);
+    const auto stride = static_cast<std::size_t>(f.strides[i]);
+    int last = -1;
+    for (int r : p.rows) {
+      const int pr = i == 0 ? r : r / 2;
+      if (pr == last) continue;
+      last = pr;
+      std::memcpy(host + offsets[i] + static_cast<std::size_t>(pr) * stride,
+                  f.planes[i] + static_cast<std::size_t>(pr) * stride, n);
+    }
+  }
+  void* mapped = nullptr;
+  EDGERT_CUDA_TRY(cudaHostGetDevicePointer(&mapped, host, 0));
+  cuda::DeviceFrame df;
+  df.format = f.format;
+  df.width = f.width;
+  df.height = f.height;
+  for (int i = 0; i < planes; ++i) {
+    df.planes[i] = static_cast<std::uint8_t*>(mapped) + offsets[i];
+    df.strides[i] = f.strides[i];
+  }
+  void* dst = static_cast<std::uint8_t*>(c.inputs[p.input]) + slot_offset;
+  EDGERT_RETURN_IF_ERROR(cuda::preprocess_frame(df, p.spec, dst, p.dtype, p.stream));
+  EDGERT_CUDA_TRY(cudaStreamSynchronize(p.stream));
+  c.written_on_device[p.input] = true;
+  return {};
 }
 
 }  // namespace edgert::cuda_backend

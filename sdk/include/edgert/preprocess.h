@@ -22,6 +22,19 @@ enum class PixelFormat : std::uint8_t {
   kI420 = 6,  ///< Y, U, V planes, chroma at half resolution (I420), BT.601 limited range
 };
 
+/// A borrowed 8-bit image in host memory (a camera frame, a decoded image). Packed formats and
+/// GRAY8 use plane 0; NV12 uses planes 0 (Y) and 1 (interleaved U,V at ceil(w/2) x ceil(h/2));
+/// I420 planes 0 (Y), 1 (U), 2 (V), chroma likewise. Strides are bytes between the starts of
+/// consecutive rows of each plane. Odd sizes are allowed for every format (the last column/row
+/// of chroma covers one luma pixel).
+struct ImageFrame {
+  PixelFormat format = PixelFormat::kRGB;
+  int width = 0;
+  int height = 0;
+  const std::uint8_t* planes[3] = {nullptr, nullptr, nullptr};
+  std::int64_t strides[3] = {0, 0, 0};
+};
+
 /// The colour order the network expects in its channel dimension.
 enum class ColorOrder : std::uint8_t { kRGB = 0, kBGR = 1, kGray = 2 };
 

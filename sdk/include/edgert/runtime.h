@@ -71,15 +71,15 @@ class ExecutionContext {
   /// empty (allocated here) or of the declared type and shape (written in place).
   Status execute(const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs);
 
-  /// CUDA engines: runs on the host-visible I/O buffers (host_tensor_address()): the inputs
-  /// written there are read, the outputs are there when it returns. Zero-copy: the GPU works on
-  /// them in place; staged: asynchronous copies to and from the device buffers around the layers.
-  /// kInvalidArgument on the CPU backend.
+  /// Runs on the context's host-visible I/O buffers (host_tensor_address()): the inputs written
+  /// there (or by a FramePreprocessor) are read, the outputs are there when it returns. CUDA
+  /// zero-copy: the GPU works on them in place; staged: asynchronous copies to and from the device
+  /// buffers around the layers. CPU engines: plain host buffers, allocated on first use.
   Status execute();
-  /// CUDA engines: the host-visible buffer of an input or output (mapped pinned memory in
-  /// zero-copy mode, the pinned staging buffer otherwise), of the declared type and size, valid
-  /// for the context's lifetime: fill inputs in place (a camera frame, a preprocessing result) and
-  /// read outputs without another copy. Null for an unknown name or on the CPU.
+  /// The host-visible buffer of an input or output, of the declared type and size, valid for the
+  /// context's lifetime: fill inputs in place (a camera frame, a preprocessing result) and read
+  /// outputs without another copy. CUDA engines: mapped pinned memory in zero-copy mode, the
+  /// pinned staging buffer otherwise. Null for an unknown name.
   void* host_tensor_address(const std::string& name) const;
   /// The I/O mode this context resolved kAuto to (kAuto itself on the CPU).
   IoMemory io_memory() const noexcept;
@@ -119,6 +119,7 @@ class ExecutionContext {
 
  private:
   friend class Engine;
+  friend class FramePreprocessor;
   explicit ExecutionContext(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -361,6 +362,38 @@ TEST_CASE("preprocess letterbox geometry", "[preprocess]") {
   s.resize = ResizeMode::kStretch;
   g = cpu::preprocess_geometry(1920, 1080, s);
   CHECK((g.x == 0 && g.y == 0 && g.w == 640 && g.h == 640));
+}
+
+TEST_CASE("preprocess reads only preprocess_source_rows", "[preprocess]") {
+  std::mt19937 rng(11);
+  for (PixelFormat fmt : kAllFormats)
+    for (auto [w, h, mode] :
+         {std::tuple{1920, 1080, ResizeMode::kStretch},
+          std::tuple{641, 479, ResizeMode::kLetterbox}, std::tuple{33, 17, ResizeMode::kStretch}}) {
+      INFO(pixel_format_name(fmt) << " " << w << "x" << h << " " << resize_mode_name(mode));
+      const PreprocessSpec s = make_spec(64, 48, ColorOrder::kRGB, mode, TensorLayout::kNCHW);
+      TestFrame t = make_frame(fmt, w, h, rng);
+      const std::vector<int> rows = cpu::preprocess_source_rows(w, h, s);
+      REQUIRE_FALSE(rows.empty());
+      CHECK(std::is_sorted(rows.begin(), rows.end()));
+      CHECK(std::adjacent_find(rows.begin(), rows.end()) == rows.end());
+      if (h > 2 * 48) CHECK(static_cast<int>(rows.size()) <= 2 * 48);
+      std::vector<float> want(64 * 48 * 3), got(want.size());
+      REQUIRE(cpu::preprocess_frame(t.f, s, want.data()).ok());
+      // Every other row (and chroma row) overwritten: the result must not change.
+      std::vector<bool> keep(static_cast<std::size_t>(h)), keep_c(static_cast<std::size_t>(h));
+      for (int r : rows)
+        keep[static_cast<std::size_t>(r)] = keep_c[static_cast<std::size_t>(r / 2)] = true;
+      for (int p = 0; p < cpu::pixel_format_planes(fmt); ++p) {
+        const int plane_rows = p == 0 ? h : (h + 1) / 2;
+        for (int r = 0; r < plane_rows; ++r)
+          if (!(p == 0 ? keep : keep_c)[static_cast<std::size_t>(r)])
+            std::fill_n(const_cast<std::uint8_t*>(t.f.planes[p]) + r * t.f.strides[p],
+                        t.f.strides[p], std::uint8_t{0x5A});
+      }
+      REQUIRE(cpu::preprocess_frame(t.f, s, got.data()).ok());
+      CHECK(want == got);
+    }
 }
 
 TEST_CASE("preprocess rejects bad frames and specs with clear errors", "[preprocess]") {

@@ -10,15 +10,9 @@
 
 namespace edgert::cuda {
 
-/// An 8-bit frame in device (or device-accessible: mapped, managed) memory; planes and strides as
-/// cpu::Frame.
-struct DeviceFrame {
-  PixelFormat format = PixelFormat::kRGB;
-  int width = 0;
-  int height = 0;
-  const std::uint8_t* planes[3] = {nullptr, nullptr, nullptr};
-  std::int64_t strides[3] = {0, 0, 0};
-};
+/// An 8-bit frame (edgert/preprocess.h's ImageFrame) whose planes are in device memory or
+/// device-accessible memory (mapped, managed).
+using DeviceFrame = ImageFrame;
 
 /// Preprocesses one frame into dst: C x spec.height x spec.width (NCHW) or H x W x C (NHWC) of
 /// type dst_type (kFloat32 or kFloat16). kInvalidArgument for a disabled spec, sizes <= 0,
