@@ -91,6 +91,27 @@ GstPadProbeReturn on_result(GstPad*, GstPadProbeInfo* info, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
+/// The directory of EdgeRT's GStreamer plugin relative to this program: <build>/pipelines in a
+/// build tree (the program in <build>/examples), <prefix>/lib/gstreamer-1.0 in an installed tree
+/// or a deployment bundle (the program in <prefix>/bin). "" when neither holds it. No absolute
+/// path is built in, so an installed tree can move.
+std::string plugin_dir() {
+  gchar* exe = g_file_read_link("/proc/self/exe", nullptr);
+  if (!exe) return "";
+  gchar* bin = g_path_get_dirname(exe);
+  std::string found;
+  for (const char* rel : {"../pipelines", "../lib/gstreamer-1.0"}) {
+    gchar* dir = g_build_filename(bin, rel, nullptr);
+    gchar* so = g_build_filename(dir, "libgstedgert.so", nullptr);
+    if (found.empty() && g_file_test(so, G_FILE_TEST_EXISTS)) found = dir;
+    g_free(so);
+    g_free(dir);
+  }
+  g_free(bin);
+  g_free(exe);
+  return found;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0.0;
   const auto k = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
@@ -139,8 +160,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "camera_classify: give either --scenes (synthetic cameras) or --source\n");
     return 2;
   }
-  // The plugin of this build unless the environment points GStreamer elsewhere.
-  g_setenv("GST_PLUGIN_PATH", EDGERT_GST_PLUGIN_DIR, FALSE);
+  // EdgeRT's plugin next to this program, unless the environment points GStreamer elsewhere.
+  if (!g_getenv("GST_PLUGIN_PATH")) {
+    const std::string dir = plugin_dir();
+    if (!dir.empty()) g_setenv("GST_PLUGIN_PATH", dir.c_str(), TRUE);
+  }
   gst_init(&argc, &argv);
 
   edgert::Tensor images, truth;

@@ -20,7 +20,17 @@ struct GpuContext {};
 
 bool built() noexcept { return false; }
 Status check_target(const EngineTarget& target) {
-  return not_built().with_context("engine target '" + target.to_string() + "'");
+#if defined(__aarch64__)
+  const char* arch = "aarch64";
+#elif defined(__x86_64__)
+  const char* arch = "x86_64";
+#else
+  const char* arch = "this CPU";
+#endif
+  return Status(StatusCode::kVersionMismatch,
+                "engine was built for target '" + target.to_string() + "'; this runtime (" + arch +
+                    ", built without the CUDA backend) runs target 'cpu' only: rebuild the "
+                    "engine with --target cpu, or use a runtime built with CUDA");
 }
 Expected<std::shared_ptr<GpuEngine>> load_engine(const engine::EngineDef&, const std::string&) {
   return not_built();
