@@ -464,8 +464,8 @@ TEST_CASE("camera_classify: synthetic cameras through the batched pipeline", "[g
   const std::string out = kWork + "/camera_classify.out";
   const std::string png = kWork + "/annotated";
   fs::remove_all(png);
-  const std::string cmd = std::string("'") + EDGERT_CAMERA_CLASSIFY + "' --engine '" + engine +
-                          "' --streams 3 --frames 40 --scenes '" + dir +
+  const std::string cmd = std::string(EDGERT_TARGET_RUN) + "'" + EDGERT_CAMERA_CLASSIFY +
+                          "' --engine '" + engine + "' --streams 3 --frames 40 --scenes '" + dir +
                           "/fashion_test_images.npy' --labels '" + dir +
                           "/fashion_test_labels.npy' --annotate '" + png + "' > '" + out + "' 2>&1";
   const int rc = std::system(cmd.c_str());
@@ -490,8 +490,9 @@ TEST_CASE("camera_classify: synthetic cameras through the batched pipeline", "[g
   CHECK(pngs == 15);
 
   // A missing engine is an error exit with the reason.
-  const std::string bad = std::string("'") + EDGERT_CAMERA_CLASSIFY + "' --engine '" + kWork +
-                          "/none.engine' --source test --frames 5 > '" + out + "' 2>&1";
+  const std::string bad = std::string(EDGERT_TARGET_RUN) + "'" + EDGERT_CAMERA_CLASSIFY +
+                          "' --engine '" + kWork + "/none.engine' --source test --frames 5 > '" +
+                          out + "' 2>&1";
   CHECK(std::system(bad.c_str()) != 0);
   std::ifstream g(out);
   const std::string err((std::istreambuf_iterator<char>(g)), std::istreambuf_iterator<char>());

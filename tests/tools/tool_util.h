@@ -32,8 +32,8 @@ inline ToolRun run_tool(const std::string& args, const std::string& prefix) {
   std::filesystem::create_directories(std::filesystem::path(prefix).parent_path());
   const std::string out = prefix + ".out";
   const std::string err = prefix + ".err";
-  const std::string cmd =
-      std::string("'") + EDGERT_TOOL + "' " + args + " > '" + out + "' 2> '" + err + "'";
+  const std::string cmd = std::string(EDGERT_TARGET_RUN) + "'" + EDGERT_TOOL + "' " + args +
+                          " > '" + out + "' 2> '" + err + "'";
   const int status = std::system(cmd.c_str());
   ToolRun r;
   r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;

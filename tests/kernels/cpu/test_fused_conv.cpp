@@ -190,8 +190,10 @@ void check_fused_conv(const ConvCase& c, const Act& a, std::mt19937& rng) {
   Tensor y = run1(fused, in);
   REQUIRE(y.shape() == ref.shape());
   // The same convolution code runs in both: only the activation formulas differ (Gelu, SiLU are
-  // decomposed in the reference), so the difference is a few float roundings.
-  CHECK(rel_l2(y, ref) < 1e-6);
+  // decomposed in the reference), so the difference is a few float roundings. With round_fp16
+  // such a rounding may tip a value to the neighbouring float16 (one float16 ulp, 2^-11 relative):
+  // it does on aarch64, where the compiler contracts a*b+c into FMAs.
+  CHECK(rel_l2(y, ref) < (c.round ? 1e-4 : 1e-6));
   if (c.round) CHECK(max_abs_diff(y, ref) <= 1e-3);
 }
 
