@@ -64,7 +64,7 @@ TEST_CASE("cross/bundle: a relocatable bundle that runs the demo from anywhere",
     REQUIRE(sh("tar -xzf '" + tarball.string() + "' -C '" + where.string() + "'", log) == 0);
     const fs::path run = where / name / "run_demo.sh";
     REQUIRE(fs::exists(run));
-    rc = sh(std::string("env -u GST_PLUGIN_PATH GST_REGISTRY='") +
+    rc = sh(std::string("env -u GST_PLUGIN_PATH GST_REGISTRY_FORK=no GST_REGISTRY='") +
                 (where / "registry.bin").string() + "' EDGERT_EMULATOR='" + EDGERT_TARGET_RUN +
                 "' '" + run.string() + "'",
             log);

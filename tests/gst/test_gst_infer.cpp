@@ -46,6 +46,9 @@ const std::string kWork = std::string(EDGERT_TEST_DATA_DIR) + "/gst";
 void ensure_gst() {
   static bool done = [] {
     g_setenv("GST_PLUGIN_PATH", EDGERT_GST_PLUGIN_DIR, TRUE);
+    // Plugins are scanned in this process: no gst-plugin-scanner child, which a cross build's
+    // emulator could not start (it is a target binary too).
+    g_setenv("GST_REGISTRY_FORK", "no", TRUE);
     // A registry of this test's own: the element is found in the build tree, nothing is written
     // to the user's cache.
     g_setenv("GST_REGISTRY", (kWork + "/registry.bin").c_str(), TRUE);

@@ -24,6 +24,9 @@ const std::string kWork = std::string(EDGERT_TEST_DATA_DIR) + "/gst";
 void init_gst() {
   static const bool done = [] {
     g_setenv("GST_PLUGIN_PATH", EDGERT_GST_PLUGIN_DIR, TRUE);
+    // Plugins are scanned in this process: no gst-plugin-scanner child, which a cross build's
+    // emulator could not start (it is a target binary too).
+    g_setenv("GST_REGISTRY_FORK", "no", TRUE);
     g_setenv("GST_REGISTRY", (kWork + "/registry.bin").c_str(), TRUE);
     std::filesystem::create_directories(kWork);
     gst_init(nullptr, nullptr);
