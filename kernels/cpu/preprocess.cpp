@@ -176,15 +176,21 @@ Status invalid_frame(const Frame& f, const std::string& what) {
                         std::to_string(f.width) + "x" + std::to_string(f.height) + ": " + what);
 }
 
+}  // namespace
+
+std::int64_t plane_row_bytes(const Frame& f, int plane) noexcept {
+  const std::int64_t chroma_w = (f.width + 1) / 2;
+  if (plane == 0) return std::int64_t{f.width} * pixel_format_bytes_per_pixel(f.format);
+  return f.format == PixelFormat::kNV12 ? 2 * chroma_w : chroma_w;
+}
+
 Status check_frame(const Frame& f) {
   if (f.width <= 0 || f.height <= 0) return invalid_frame(f, "width and height must be positive");
   const int planes = pixel_format_planes(f.format);
   if (planes == 0) return invalid_frame(f, "unknown pixel format");
-  const std::int64_t chroma_w = (f.width + 1) / 2;
   for (int p = 0; p < planes; ++p) {
     if (f.planes[p] == nullptr) return invalid_frame(f, "plane " + std::to_string(p) + " is null");
-    std::int64_t row = static_cast<std::int64_t>(f.width) * pixel_format_bytes_per_pixel(f.format);
-    if (p > 0) row = f.format == PixelFormat::kNV12 ? 2 * chroma_w : chroma_w;
+    const std::int64_t row = plane_row_bytes(f, p);
     if (f.strides[p] < row)
       return invalid_frame(f, "stride " + std::to_string(f.strides[p]) + " of plane " +
                                   std::to_string(p) + " is shorter than a row (" +
@@ -192,8 +198,6 @@ Status check_frame(const Frame& f) {
   }
   return Status::ok_status();
 }
-
-}  // namespace
 
 int pixel_format_planes(PixelFormat f) noexcept {
   switch (f) {

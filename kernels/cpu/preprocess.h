@@ -34,6 +34,12 @@ int pixel_format_planes(PixelFormat f) noexcept;
 /// Bytes per pixel of plane 0 of a packed format (1 for GRAY8 and the Y plane of NV12/I420).
 int pixel_format_bytes_per_pixel(PixelFormat f) noexcept;
 
+/// Bytes of one row of plane `plane` of `f` (the chroma planes of NV12/I420 at ceil(w/2)).
+std::int64_t plane_row_bytes(const Frame& f, int plane) noexcept;
+/// kInvalidArgument naming the problem for sizes <= 0, an unknown format, a missing plane or a
+/// stride shorter than a row; what every preprocessing path checks first.
+Status check_frame(const Frame& f);
+
 /// A single-plane frame over `data` (RGB, BGR, RGBA, BGRx, GRAY8); stride 0 means tightly packed.
 Frame packed_frame(PixelFormat f, int width, int height, const std::uint8_t* data,
                    std::int64_t stride = 0) noexcept;

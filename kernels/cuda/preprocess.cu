@@ -163,30 +163,10 @@ __global__ void preprocess_kernel(const Params p, T* __restrict__ dst) {
   }
 }
 
-// ---- host side: the frame checks (pixel format tables and geometry are the CPU kernel's) ----
+// ---- host side (frame checks, pixel format tables and geometry are the CPU kernel's) ----
 
 Status invalid(const std::string& what) {
   return Status(StatusCode::kInvalidArgument, "cuda preprocess: " + what);
-}
-
-Status check_frame(const DeviceFrame& f) {
-  const std::string name = std::string(pixel_format_name(f.format)) + " frame " +
-                           std::to_string(f.width) + "x" + std::to_string(f.height) + ": ";
-  if (f.width <= 0 || f.height <= 0) return invalid(name + "width and height must be positive");
-  const int planes = cpu::pixel_format_planes(f.format);
-  if (planes == 0) return invalid(name + "unknown pixel format");
-  const std::int64_t chroma_w = (f.width + 1) / 2;
-  for (int p = 0; p < planes; ++p) {
-    if (f.planes[p] == nullptr) return invalid(name + "plane " + std::to_string(p) + " is null");
-    std::int64_t row =
-        static_cast<std::int64_t>(f.width) * cpu::pixel_format_bytes_per_pixel(f.format);
-    if (p > 0) row = f.format == PixelFormat::kNV12 ? 2 * chroma_w : chroma_w;
-    if (f.strides[p] < row)
-      return invalid(name + "stride " + std::to_string(f.strides[p]) + " of plane " +
-                     std::to_string(p) + " is shorter than a row (" + std::to_string(row) +
-                     " bytes)");
-  }
-  return {};
 }
 
 template <typename T>
@@ -217,7 +197,8 @@ Status preprocess_frame(const DeviceFrame& f, const PreprocessSpec& spec, void* 
   if (spec.height > 8 * 65535) return invalid("network input height too large");
   if (dst == nullptr) return invalid("dst is null");
   if (!is_kernel_float(dst_type)) return invalid("dst type must be float32 or float16");
-  if (Status s = check_frame(f); !s.ok()) return s;
+  // The same checks and messages as the CPU kernel (a DeviceFrame is an ImageFrame).
+  if (Status s = cpu::check_frame(f); !s.ok()) return s;
 
   Params p{};
   p.f = f;

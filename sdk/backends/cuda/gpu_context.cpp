@@ -454,6 +454,7 @@ struct GpuFramePreprocessor {
   /// The frame's planes, strides kept, in mapped pinned memory the kernel reads in place; only
   /// the rows the resize reads are copied (`rows`, for frames of rows_w x rows_h).
   PinnedBuffer staging;
+  std::uint8_t* mapped = nullptr;  ///< the staging's device address
   std::vector<int> rows;
   int rows_w = 0, rows_h = 0;
 
@@ -487,33 +488,14 @@ Expected<std::shared_ptr<GpuFramePreprocessor>> create_frame_preprocessor(
   return p;
 }
 
-namespace {
-
-/// Bytes of one row of plane `i` of `f`.
-std::size_t row_bytes(const ImageFrame& f, int i) {
-  const std::int64_t cw = (f.width + 1) / 2;
-  return static_cast<std::size_t>(i == 0 ? std::int64_t{f.width} *
-                                               cpu::pixel_format_bytes_per_pixel(f.format)
-                                  : f.format == PixelFormat::kNV12 ? 2 * cw
-                                                                   : cw);
-}
-
-}  // namespace
-
 Status run_frame_preprocessor(GpuFramePreprocessor& p, const ImageFrame& f,
                               std::size_t slot_offset) {
   GpuContext& c = *p.ctx;
   DeviceGuard guard(c.engine->device);
+  EDGERT_RETURN_IF_ERROR(cpu::check_frame(f));
   const int planes = cpu::pixel_format_planes(f.format);
-  if (f.width <= 0 || f.height <= 0)
-    return Status(StatusCode::kInvalidArgument, "frame of " + std::to_string(f.width) + "x" +
-                                                    std::to_string(f.height) + " pixels");
   std::size_t offsets[3] = {0, 0, 0}, total = 0;
   for (int i = 0; i < planes; ++i) {
-    if (!f.planes[i] || f.strides[i] < static_cast<std::int64_t>(row_bytes(f, i)))
-      return Status(StatusCode::kInvalidArgument,
-                    std::string(pixel_format_name(f.format)) + " frame: plane " +
-                        std::to_string(i) + " is missing or its stride is shorter than a row");
     offsets[i] = total;
     const int plane_rows = i == 0 ? f.height : (f.height + 1) / 2;
     total += (static_cast<std::size_t>(f.strides[i]) * static_cast<std::size_t>(plane_rows) + 255) /
@@ -530,10 +512,13 @@ Status run_frame_preprocessor(GpuFramePreprocessor& p, const ImageFrame& f,
     p.staging = PinnedBuffer();
     EDGERT_RETURN_IF_ERROR(
         p.staging.allocate(total, "camera frame staging", MemoryTag::kPreprocessing));
+    void* mapped = nullptr;
+    EDGERT_CUDA_TRY(cudaHostGetDevicePointer(&mapped, p.staging.get(), 0));
+    p.mapped = static_cast<std::uint8_t*>(mapped);
   }
   auto* host = static_cast<std::uint8_t*>(p.staging.get());
   for (int i = 0; i < planes; ++i) {
-    const std::size_t n = row_bytes(f, i);
+    const auto n = static_cast<std::size_t>(cpu::plane_row_bytes(f, i));
     const auto stride = static_cast<std::size_t>(f.strides[i]);
     int last = -1;
     for (int r : p.rows) {
@@ -544,14 +529,12 @@ Status run_frame_preprocessor(GpuFramePreprocessor& p, const ImageFrame& f,
                   f.planes[i] + static_cast<std::size_t>(pr) * stride, n);
     }
   }
-  void* mapped = nullptr;
-  EDGERT_CUDA_TRY(cudaHostGetDevicePointer(&mapped, host, 0));
   cuda::DeviceFrame df;
   df.format = f.format;
   df.width = f.width;
   df.height = f.height;
   for (int i = 0; i < planes; ++i) {
-    df.planes[i] = static_cast<std::uint8_t*>(mapped) + offsets[i];
+    df.planes[i] = p.mapped + offsets[i];
     df.strides[i] = f.strides[i];
   }
   void* dst = static_cast<std::uint8_t*>(c.inputs[p.input]) + slot_offset;
